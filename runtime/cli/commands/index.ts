@@ -1,0 +1,5 @@
+import type { Command } from 'commander';
+
+/** Adds every batchkit command to the program. */
+export function registerCommands(_program: Command): void {
+}

@@ -1,0 +1,35 @@
+/**
+ * The `batchkit` command line. Each command lives in its own module under `commands/` and
+ * registers itself here, so commands can grow without touching each other.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT_USAGE } from './exit-codes';
+import { registerCommands } from './commands';
+
+export function buildProgram(): Command {
+  const program = new Command('batchkit')
+    .description('Run AWS Batch from code: workflows on AWS Batch or on the local engine, and checks of CDK apps')
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code; never calls process.exit itself. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version exit with 0; every parse error is a usage error.
+      return err.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`batchkit: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * batchkit/runtime: submit and track AWS Batch job graphs, on AWS Batch or on the local engine.
+ */
+export * from './model/batch-api';
+export * from './model/events';
