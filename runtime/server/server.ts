@@ -1,0 +1,192 @@
+/**
+ * The local engine's HTTP server: AWS Batch's rest-json protocol in front of any `BatchApi`,
+ * so the AWS CLI, the AWS SDKs and batchkit's runtime talk to the local engine unchanged.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { BatchApi } from '../model/batch-api';
+import { BATCH_OPERATIONS, BATCH_SHAPES } from './batch-wire-model.generated';
+import type { WireModel } from './wire-model';
+import { matchRoute } from './routes';
+import { assembleInput, parseJsonBody, readBody } from './request-decoding';
+import { validateShape } from './shape-validation';
+import { verifySigV4, type SigV4Options } from './sigv4-verifier';
+import { clientError, toWireError } from './wire-errors';
+
+/** Options of {@link startBatchServer}. */
+export interface BatchServerOptions {
+  /** The Batch implementation requests are served by, usually a `LocalBatchEngine`. */
+  readonly api: BatchApi;
+  /**
+   * Interface to listen on. Only a deliberate choice should expose the engine beyond this machine.
+   * @default '127.0.0.1'
+   */
+  readonly host?: string;
+  /**
+   * TCP port.
+   * @default 0 - a free port, reported in `RunningBatchServer.port`
+   */
+  readonly port?: number;
+  /**
+   * Verify SigV4 signatures against these keys and refuse other requests with 403.
+   * @default - no verification: any request is accepted, signed or not
+   */
+  readonly sigv4?: SigV4Options;
+  /**
+   * Largest request body accepted; larger ones get a `ClientException`.
+   * @default 30720 (30 KiB, AWS Batch's SubmitJob payload quota)
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * Receives one line per unexpected server error (HTTP 500), with its stack.
+   * @default - written to standard error
+   */
+  readonly log?: (message: string) => void;
+  /**
+   * The clock SigV4 request dates are checked against.
+   * @default - the system clock
+   */
+  readonly now?: () => Date;
+}
+
+/** A listening server. */
+export interface RunningBatchServer {
+  /** Endpoint to give the SDK (`endpoint`) or the AWS CLI (`--endpoint-url`), e.g. `http://127.0.0.1:4566`. */
+  readonly url: string;
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /** Stops accepting connections, lets requests in flight finish, and closes idle keep-alive connections. */
+  close(): Promise<void>;
+}
+
+/** AWS Batch's SubmitJob payload quota. */
+export const DEFAULT_MAX_BODY_BYTES = 30 * 1024;
+
+const MODEL: WireModel = { operations: BATCH_OPERATIONS, shapes: BATCH_SHAPES };
+
+/** Starts the server and resolves once it listens. */
+export async function startBatchServer(options: BatchServerOptions): Promise<RunningBatchServer> {
+  validateOptions(options);
+  const host = options.host ?? '127.0.0.1';
+  const handler = createRequestHandler(options);
+  const inFlight = new Set<ServerResponse>();
+  let closing = false;
+  const server = createServer((req, res) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    // A request that arrives on a kept-alive connection while closing is answered, then the connection ends.
+    if (closing) res.shouldKeepAlive = false;
+    handler(req, res).catch((err: unknown) => {
+      // The handler answers every error itself; this only fires if writing the answer failed.
+      (options.log ?? logToStderr)(`batchkit server: failed to answer ${req.method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
+      res.destroy();
+    });
+  });
+  await listen(server, host, options.port ?? 0);
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const close = (): Promise<void> => {
+    closing = true;
+    return closeServer(server, inFlight);
+  };
+  return { url: `http://${urlHost}:${port}`, port, close };
+}
+
+function createRequestHandler(options: BatchServerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const log = options.log ?? logToStderr;
+  const now = options.now ?? (() => new Date());
+  return async (req, res) => {
+    const requestId = randomUUID();
+    const method = req.method ?? 'GET';
+    const rawUrl = req.url ?? '/';
+    let operation = 'unknown';
+    try {
+      const body = await readBody(req, maxBodyBytes);
+      if (body.bytes === undefined) {
+        throw clientError(`the request body is ${body.oversizeBytes} bytes; at most ${maxBodyBytes} bytes are accepted (AWS Batch's payload quota is 30 KiB)`);
+      }
+      const queryStart = rawUrl.indexOf('?');
+      const rawPath = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
+      const query = new URLSearchParams(queryStart < 0 ? '' : rawUrl.slice(queryStart + 1));
+      if (options.sigv4) {
+        await verifySigV4({ method, rawPath, query: queryObject(query), headers: req.headers, body: body.bytes }, options.sigv4, now());
+      }
+      const route = matchRoute(method, rawPath);
+      operation = route.operation;
+      const input = assembleInput(MODEL, route, parseJsonBody(body.bytes), query);
+      const validated = validateShape(MODEL, route.binding.input!, input, '');
+      const result = await (options.api[route.apiMethod] as (i: unknown) => Promise<unknown>).call(options.api, validated);
+      send(res, 200, requestId, serializeOutput(result));
+    } catch (err) {
+      const wire = toWireError(err);
+      if (wire.status >= 500) {
+        log(`batchkit server: ${operation} failed with an unexpected error (request ${requestId}): ${(err as Error)?.stack ?? String(err)}`);
+      }
+      send(res, wire.status, requestId, wire.body, wire.errorType);
+    }
+  };
+}
+
+/** The SDK's response metadata is not part of the wire shape, if the api is itself an SDK client. */
+function serializeOutput(result: unknown): string {
+  if (result === undefined || result === null) return '{}';
+  const { $metadata: _metadata, ...output } = result as Record<string, unknown>;
+  return JSON.stringify(output);
+}
+
+function send(res: ServerResponse, status: number, requestId: string, body: string, errorType?: string): void {
+  const headers: Record<string, string | number> = {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    'x-amzn-requestid': requestId,
+  };
+  if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function queryObject(query: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key);
+    out[key] = values.length === 1 ? values[0] : values;
+  }
+  return out;
+}
+
+function validateOptions(options: BatchServerOptions): void {
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) {
+    throw new Error(`batch server option 'port' must be an integer from 0 to 65535; got ${options.port}`);
+  }
+  if (options.maxBodyBytes !== undefined && (!Number.isInteger(options.maxBodyBytes) || options.maxBodyBytes < 1)) {
+    throw new Error(`batch server option 'maxBodyBytes' must be a positive integer; got ${options.maxBodyBytes}`);
+  }
+  if (options.sigv4 && options.sigv4.credentials.length === 0) {
+    throw new Error('batch server option \'sigv4.credentials\' must hold at least one access key; got none');
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server, inFlight: ReadonlySet<ServerResponse>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err && (err as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING' ? reject(err) : resolve()));
+    // Keep-alive connections would hold close() open: idle ones go now, busy ones once answered.
+    server.closeIdleConnections();
+    for (const res of inFlight) res.once('close', () => server.closeIdleConnections());
+  });
+}
+
+function logToStderr(message: string): void {
+  process.stderr.write(`${message}\n`);
+}
