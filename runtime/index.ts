@@ -3,3 +3,4 @@
  */
 export * from './model/batch-api';
 export * from './model/events';
+export * from './workflow';

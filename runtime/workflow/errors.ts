@@ -1,0 +1,117 @@
+/**
+ * Typed errors of the workflow runtime. Each sets `name` so callers (and the CLI) can tell
+ * them apart without `instanceof` across module copies, and says whether a retry can help.
+ */
+
+/** Where in a workflow file something is, 1-based like editors show it. */
+export interface SourceLocation {
+  /** Path of the file, as given to the loader. */
+  readonly file: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column. */
+  readonly column: number;
+}
+
+/** One thing wrong with a workflow definition. */
+export interface ValidationIssue {
+  /** Path to the offending value inside the definition, e.g. `['steps', 'merge', 'dependsOn', 3]`. */
+  readonly path: ReadonlyArray<string | number>;
+  /** What was wrong, what was given and what was expected (lowercase, no trailing period). */
+  readonly message: string;
+  /**
+   * Where the offending value is in the source file.
+   * @default - undefined for workflows defined in code
+   */
+  readonly location?: SourceLocation;
+}
+
+/** A workflow that cannot run as written; nothing was submitted. Retrying cannot help. */
+export class WorkflowValidationError extends Error {
+  public readonly name = 'WorkflowValidationError';
+  public readonly retryable = false;
+  /** Every issue found, in document order. */
+  public readonly issues: readonly ValidationIssue[];
+  constructor(issues: readonly ValidationIssue[]) {
+    super(formatIssues(issues));
+    this.issues = issues;
+  }
+}
+
+/** A queue or job definition reference that no resolver could turn into a name or ARN. */
+export class ReferenceResolutionError extends Error {
+  public readonly name = 'ReferenceResolutionError';
+  public readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** The runtime was configured in a way it cannot run safely. */
+export class WorkflowConfigurationError extends Error {
+  public readonly name = 'WorkflowConfigurationError';
+  public readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/** No run with this id in the journal. */
+export class RunNotFoundError extends Error {
+  public readonly name = 'RunNotFoundError';
+  public readonly retryable = false;
+  public readonly runId: string;
+  constructor(runId: string, journalDir: string) {
+    super(`no run '${runId}' in journal ${journalDir}`);
+    this.runId = runId;
+  }
+}
+
+/** A Batch call failed for good: not retryable, or retries were exhausted. */
+export class BatchCallError extends Error {
+  public readonly name = 'BatchCallError';
+  /** The Batch operation, e.g. `SubmitJob`. */
+  public readonly operation: string;
+  /** Whether a later retry of the whole operation could succeed (throttling, 5xx, network). */
+  public readonly retryable: boolean;
+  /** Attempts made before giving up. */
+  public readonly attempts: number;
+  /** The last error the client raised. */
+  public readonly cause: unknown;
+  constructor(operation: string, attempts: number, retryable: boolean, cause: unknown) {
+    super(`${operation} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${describeError(cause)}`);
+    this.operation = operation;
+    this.attempts = attempts;
+    this.retryable = retryable;
+    this.cause = cause;
+  }
+}
+
+/** The wait was stopped through its `AbortSignal`; the jobs keep running on Batch. */
+export class WaitAbortedError extends Error {
+  public readonly name = 'WaitAbortedError';
+  public readonly retryable = true;
+  public readonly runId: string;
+  constructor(runId: string) {
+    super(`stopped waiting for run '${runId}'; its jobs keep running and 'resume' picks it up again`);
+    this.runId = runId;
+  }
+}
+
+function formatIssues(issues: readonly ValidationIssue[]): string {
+  const lines = issues.map((issue) => {
+    const where = issue.location
+      ? `${issue.location.file}:${issue.location.line}:${issue.location.column}`
+      : issue.path.join('.') || '(workflow)';
+    return `${where}: ${issue.message}`;
+  });
+  return `invalid workflow (${issues.length} issue${issues.length === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`;
+}
+
+/** A short description of any thrown value, for messages. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    return `${err.name}: ${err.message}`;
+  }
+  return String(err);
+}

@@ -1,0 +1,80 @@
+/**
+ * What a run tells the outside world: in-process events for a listener (the CLI's progress
+ * display), and "Batch Workflow State Change" events on EventBridge (source `batchkit`) so
+ * the rules that watch Batch jobs can watch workflows too.
+ */
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { WORKFLOW_EVENT_SOURCE, WORKFLOW_STATE_CHANGE } from '../model/events';
+
+/** Status values of a workflow state change, as rules match them (`detail.status`). */
+export type WorkflowStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** The `detail` of a "Batch Workflow State Change" event. */
+export interface WorkflowStateChangeDetail {
+  /** The run. */
+  readonly runId: string;
+  /** The workflow's name (rules match on it). */
+  readonly workflowName: string;
+  /** The run's status, or the step's when `step` is set. */
+  readonly status: WorkflowStatus;
+  /** The step that changed. @default - the event is about the whole run */
+  readonly step?: string;
+  /** The step's job id. @default - run events carry none */
+  readonly jobId?: string;
+  /** Why the step or run failed. @default - none */
+  readonly statusReason?: string;
+  /** Steps per status at the time of the event (run events only). @default - none */
+  readonly stepCounts?: Readonly<Record<string, number>>;
+}
+
+/** Events a run reports to its in-process listener. */
+export type RunEvent =
+  | { readonly type: 'run-started'; readonly runId: string; readonly workflowName: string; readonly resumed: boolean }
+  | { readonly type: 'job-submitted'; readonly runId: string; readonly step: string; readonly key: string; readonly jobId: string; readonly jobName: string; readonly reconciled: boolean }
+  | { readonly type: 'step-status'; readonly runId: string; readonly step: string; readonly status: string; readonly previousStatus?: string; readonly statusSummary?: Readonly<Record<string, number>> }
+  | { readonly type: 'run-finished'; readonly runId: string; readonly status: WorkflowStatus }
+  | { readonly type: 'retry'; readonly runId: string; readonly operation: string; readonly attempt: number; readonly delayMs: number; readonly error: string }
+  | { readonly type: 'poll'; readonly runId: string; readonly describeCalls: number; readonly openJobs: number; readonly nextDelayMs: number }
+  | { readonly type: 'publish-failed'; readonly runId: string; readonly error: string };
+
+/** Receives a run's events as they happen. Must not throw (errors are ignored). */
+export type RunEventListener = (event: RunEvent) => void;
+
+/** Publishes workflow state changes somewhere. */
+export interface WorkflowEventPublisher {
+  /** Publishes one state change; rejects when it could not. */
+  publish(detail: WorkflowStateChangeDetail): Promise<void>;
+}
+
+/** Options of the EventBridge publisher. */
+export interface EventBridgePublisherOptions {
+  /** The client (region, endpoint, credentials are its business). */
+  readonly client: EventBridgeClient;
+  /**
+   * Name or ARN of the bus.
+   * @default 'default'
+   */
+  readonly eventBusName?: string;
+}
+
+/** Publishes "Batch Workflow State Change" events with PutEvents, source `batchkit`. */
+export class EventBridgePublisher implements WorkflowEventPublisher {
+  constructor(private readonly options: EventBridgePublisherOptions) {}
+
+  /** Sends one event; rejects when EventBridge refuses it. */
+  async publish(detail: WorkflowStateChangeDetail): Promise<void> {
+    const result = await this.options.client.send(new PutEventsCommand({
+      Entries: [{
+        Source: WORKFLOW_EVENT_SOURCE,
+        DetailType: WORKFLOW_STATE_CHANGE,
+        Detail: JSON.stringify(detail),
+        EventBusName: this.options.eventBusName ?? 'default',
+        Resources: [],
+      }],
+    }));
+    if ((result.FailedEntryCount ?? 0) > 0) {
+      const entry = result.Entries?.find((e) => e.ErrorCode);
+      throw new Error(`eventbridge refused the workflow event: ${entry?.ErrorCode ?? 'unknown error'} ${entry?.ErrorMessage ?? ''}`.trim());
+    }
+  }
+}

@@ -1,0 +1,338 @@
+/**
+ * Runs of a workflow: start, resume after a crash, wait, status, cancel, list. The API the
+ * CLI (`batchkit run/status/watch/resume/cancel`) is built on. One code path for AWS Batch
+ * and the local engine: everything goes through the SDK's `BatchClient`.
+ */
+import { BatchClient } from '@aws-sdk/client-batch';
+import { assertNoSdkRetries, BatchCalls } from './batch-calls';
+import { RunNotFoundError, WorkflowConfigurationError, describeError } from './errors';
+import { RunEvent, RunEventListener, WorkflowEventPublisher, WorkflowStatus } from './events';
+import { Journal, RunRecord, RunTarget } from './journal';
+import { Workflow } from './model';
+import { planWorkflow } from './plan';
+import { buildRunReport, RunStatusReport } from './report';
+import { DirectReferenceResolver, ReferenceKind, ReferenceResolver, referenceKey, resolveAll } from './resolver';
+import { BackoffOptions, RuntimeServices, SYSTEM_SERVICES } from './retry';
+import { SubmitHooks, submitPlan } from './submit';
+import { FailurePolicy, isTerminalStatus, pollOnce, PollOptions, stopRemainingJobs, trackUntilDone } from './track';
+import { validateWorkflow } from './validate';
+
+/** Options shared by everything that talks to Batch for a run. */
+export interface RunConnectionOptions {
+  /** Batch client, AWS or local engine; built with `createWorkflowBatchClient` (SDK retries off). */
+  readonly client: BatchClient;
+  /** Directory of the journal (created if missing). */
+  readonly journalDir: string;
+  /** Clock, sleep and randomness. @default - the real ones */
+  readonly services?: Partial<RuntimeServices>;
+  /** Retries of Batch calls. @default - 8 attempts, 200 ms doubling to 20 s, jittered */
+  readonly backoff?: BackoffOptions;
+}
+
+/** Options of a run that survive in the journal (resume reuses them unless overridden). */
+export interface RunBehaviourOptions {
+  /** What to do when a step fails. @default 'batch-default' */
+  readonly failurePolicy?: FailurePolicy;
+  /** Poll timing. @default - 2 s while jobs move, growing 1.5x to 30 s while they wait */
+  readonly poll?: PollOptions;
+  /** SubmitJob calls per second, under Batch's 50 TPS account quota. @default 40 */
+  readonly submitsPerSecond?: number;
+  /** SubmitJob calls in flight at once. @default 8 */
+  readonly submitConcurrency?: number;
+  /**
+   * Register the join job definition (busybox `true`) if no ACTIVE one has its name; for the
+   * local engine, or AWS accounts where the runtime may register job definitions.
+   * @default false
+   */
+  readonly registerJoinJobDefinition?: boolean;
+}
+
+/** Options of `startRun` and `resumeRun`. */
+export interface RunOptions extends RunConnectionOptions, RunBehaviourOptions {
+  /** Receives the run's events as they happen (progress display). @default - none */
+  readonly onEvent?: RunEventListener;
+  /** Publishes "Batch Workflow State Change" events (EventBridge). @default - none */
+  readonly publisher?: WorkflowEventPublisher;
+  /** Hooks around each SubmitJob (tests use them to crash at exact points). @default - none */
+  readonly hooks?: SubmitHooks;
+  /** Where the jobs go, as recorded in the journal. @default - read from the client's endpoint and region */
+  readonly target?: RunTarget;
+}
+
+/** Options of `startRun`. */
+export interface StartRunOptions extends RunOptions {
+  /** Resolves queue and job definition references. @default - names and ARNs only */
+  readonly resolver?: ReferenceResolver;
+  /**
+   * Run id: 1-48 letters, digits, `-`, `_`, starting alphanumeric; prefixes every job name.
+   * @default - `<workflow name>-<UTC time>-<random>`
+   */
+  readonly runId?: string;
+}
+
+/** A run being submitted and tracked by this process. */
+export interface RunHandle {
+  /** The run's id (the CLI prints it for `status`, `resume`, `cancel`). */
+  readonly runId: string;
+  /** Resolves when every job is submitted; rejects when submission failed for good. */
+  readonly submitted: Promise<void>;
+  /**
+   * Waits for submission, then tracks until every step has ended.
+   * @throws WaitAbortedError when `signal` aborts; the run keeps going and can be resumed
+   */
+  wait(signal?: AbortSignal): Promise<RunStatusReport>;
+  /** The run's status from the journal, as of now. */
+  status(): RunStatusReport;
+  /** Closes the journal; call after `wait` (or instead of it, to leave the run to `resume`). */
+  close(): void;
+}
+
+const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
+
+/**
+ * Starts a run: resolves every reference and plans the whole graph first (nothing is
+ * submitted for an invalid workflow), journals the run, then submits in the background.
+ * @throws ReferenceResolutionError, WorkflowConfigurationError before anything is submitted
+ */
+export async function startRun(workflow: Workflow, options: StartRunOptions): Promise<RunHandle> {
+  await assertNoSdkRetries(options.client);
+  const services = { ...SYSTEM_SERVICES, ...options.services };
+  const plan = planWorkflow(workflow);
+  const wanted: Array<{ kind: ReferenceKind; reference: string }> = plan.jobs.flatMap((j) => [
+    { kind: 'jobQueue' as const, reference: j.jobQueue }, { kind: 'jobDefinition' as const, reference: j.jobDefinition },
+  ]);
+  const references = await resolveAll(options.resolver ?? new DirectReferenceResolver(), wanted);
+  const runId = options.runId ?? newRunId(workflow.name, services);
+  if (!RUN_ID_PATTERN.test(runId) || runId.includes('__')) {
+    throw new WorkflowConfigurationError(`run id must be 1-48 letters, digits, '-' or '_' starting with a letter or digit and without '__', got '${runId}'`);
+  }
+  const journal = Journal.open(options.journalDir);
+  try {
+    if (journal.getRun(runId)) {
+      throw new WorkflowConfigurationError(`run id '${runId}' already exists in journal ${options.journalDir}; resume it or choose another id`);
+    }
+    const behaviour: RunBehaviourOptions = {
+      failurePolicy: options.failurePolicy, poll: options.poll, submitsPerSecond: options.submitsPerSecond,
+      submitConcurrency: options.submitConcurrency, registerJoinJobDefinition: options.registerJoinJobDefinition,
+    };
+    journal.createRun({
+      runId, workflowName: workflow.name, workflowJson: JSON.stringify(workflow.definition), references,
+      optionsJson: JSON.stringify(behaviour), target: options.target ?? await describeTarget(options.client),
+      status: 'SUBMITTING', ownerPid: process.pid, createdAt: services.now(),
+    });
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
+  return launch(journal, runId, workflow, references, options, services, false);
+}
+
+/**
+ * Resumes a run after its process died: reconciles every journalled intent without a job id
+ * by the job's unique name, submits only what was never submitted, and tracks to the end.
+ * @throws RunNotFoundError, WorkflowConfigurationError when another live process owns the run
+ */
+export async function resumeRun(runId: string, options: RunOptions): Promise<RunHandle> {
+  await assertNoSdkRetries(options.client);
+  const services = { ...SYSTEM_SERVICES, ...options.services };
+  const journal = Journal.open(options.journalDir);
+  try {
+    const run = journal.getRun(runId);
+    if (!run) {
+      throw new RunNotFoundError(runId, options.journalDir);
+    }
+    if (run.ownerPid !== undefined && run.ownerPid !== process.pid && isAlive(run.ownerPid)) {
+      throw new WorkflowConfigurationError(`run '${runId}' is still owned by live process ${run.ownerPid}; stop it first, two processes submitting one run could duplicate jobs`);
+    }
+    journal.setOwner(runId, process.pid, services.now());
+    const stored = JSON.parse(run.optionsJson) as RunBehaviourOptions;
+    const merged: RunOptions = { ...stored, ...definedOnly(options), client: options.client, journalDir: options.journalDir };
+    return launch(journal, runId, validateWorkflow(JSON.parse(run.workflowJson)), run.references, merged, services, true);
+  } catch (err) {
+    journal.close();
+    throw err;
+  }
+}
+
+/**
+ * The status of a run from its journal; with a client, the open jobs are described once
+ * first (ceil(open / 100) DescribeJobs calls) so the answer is current.
+ * @throws RunNotFoundError
+ */
+export async function runStatus(runId: string, options: { journalDir: string; client?: BatchClient; services?: Partial<RuntimeServices> }): Promise<RunStatusReport> {
+  const journal = Journal.open(options.journalDir);
+  try {
+    const run = requireRun(journal, runId, options.journalDir);
+    if (options.client && !isFinal(run)) {
+      const services = { ...SYSTEM_SERVICES, ...options.services };
+      const calls = callsFor(options.client, services, {}, () => undefined, runId);
+      await pollOnce({ runId, journal, calls, services, emit: () => undefined, failurePolicy: 'batch-default', poll: {}, parentsOf: parentsOf(run) });
+      finishIfDone(journal, runId, services.now());
+    }
+    return buildRunReport(journal, runId)!;
+  } finally {
+    journal.close();
+  }
+}
+
+/**
+ * Cancels a whole run: no further job is submitted, every open job is terminated (or only
+ * cancelled if it has not started, with `terminate: false`), and the run ends CANCELLED.
+ * @throws RunNotFoundError
+ */
+export async function cancelRun(runId: string, options: { journalDir: string; client: BatchClient; reason?: string; terminate?: boolean; services?: Partial<RuntimeServices> }): Promise<RunStatusReport> {
+  const services = { ...SYSTEM_SERVICES, ...options.services };
+  const journal = Journal.open(options.journalDir);
+  try {
+    requireRun(journal, runId, options.journalDir);
+    journal.requestCancel(runId, services.now());
+    const calls = callsFor(options.client, services, {}, () => undefined, runId);
+    await stopRemainingJobs(journal, calls, runId, options.terminate === false ? 'cancel' : 'terminate', options.reason ?? 'batchkit: run cancelled');
+    await pollOnce({ runId, journal, calls, services, emit: () => undefined, failurePolicy: 'batch-default', poll: {}, parentsOf: parentsOf(journal.getRun(runId)!) });
+    finishIfDone(journal, runId, services.now());
+    return buildRunReport(journal, runId)!;
+  } finally {
+    journal.close();
+  }
+}
+
+/** Every run in a journal directory, newest first. */
+export function listRuns(journalDir: string): RunRecord[] {
+  const journal = Journal.open(journalDir);
+  try {
+    return journal.listRuns();
+  } finally {
+    journal.close();
+  }
+}
+
+function launch(journal: Journal, runId: string, workflow: Workflow, references: Readonly<Record<string, string>>, options: RunOptions,
+  services: RuntimeServices, resumed: boolean): RunHandle {
+  const publishing: Array<Promise<void>> = [];
+  const emit = (event: RunEvent) => {
+    if (event.type !== 'poll') {
+      journal.appendEvent(runId, services.now(), event);
+    }
+    try {
+      options.onEvent?.(event);
+    } catch {
+      // A listener's bug must not stop the run.
+    }
+    const detail = stateChangeOf(event, workflow.name);
+    if (detail && options.publisher) {
+      publishing.push(options.publisher.publish(detail).catch((err) => emit({ type: 'publish-failed', runId, error: describeError(err) })));
+    }
+  };
+  const calls = callsFor(options.client, services, options.backoff ?? {}, emit, runId, options.submitsPerSecond);
+  const plan = planWorkflow(workflow);
+  emit({ type: 'run-started', runId, workflowName: workflow.name, resumed });
+  const submitted = (async () => {
+    if (options.registerJoinJobDefinition && plan.joinJobCount > 0) {
+      await calls.ensureJoinJobDefinition(references[referenceKey('jobDefinition', workflow.joinJobDefinition)]);
+    }
+    await submitPlan({
+      runId, workflow, plan, references, journal, calls, now: services.now, emit,
+      concurrency: options.submitConcurrency ?? 8, hooks: options.hooks,
+      isCancelled: () => journal.getRun(runId)?.cancelRequested === true,
+    });
+    if (journal.getRun(runId)?.cancelRequested) {
+      // A job in flight when the run was cancelled escaped cancelRun's sweep.
+      await stopRemainingJobs(journal, calls, runId, 'terminate', 'batchkit: run cancelled');
+    } else if (journal.getRun(runId)?.status === 'SUBMITTING') {
+      journal.setRunStatus(runId, 'RUNNING', services.now());
+    }
+  })();
+  submitted.catch(() => undefined);
+  return {
+    runId,
+    submitted,
+    status: () => buildRunReport(journal, runId)!,
+    close: () => journal.close(),
+    wait: async (signal?: AbortSignal) => {
+      await submitted;
+      const run = journal.getRun(runId)!;
+      if (!isFinal(run)) {
+        const status = await trackUntilDone({
+          runId, journal, calls, services, emit, signal, parentsOf: parentsOf(run),
+          failurePolicy: options.failurePolicy ?? 'batch-default', poll: options.poll ?? {},
+        });
+        emit({ type: 'run-finished', runId, status });
+      }
+      await Promise.all(publishing);
+      return buildRunReport(journal, runId)!;
+    },
+  };
+}
+
+function stateChangeOf(event: RunEvent, workflowName: string) {
+  switch (event.type) {
+    case 'run-started':
+      return { runId: event.runId, workflowName, status: 'RUNNING' as const };
+    case 'run-finished':
+      return { runId: event.runId, workflowName, status: event.status };
+    case 'step-status':
+      return isTerminalStatus(event.status) ? { runId: event.runId, workflowName, status: event.status as WorkflowStatus, step: event.step } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function callsFor(client: BatchClient, services: RuntimeServices, backoff: BackoffOptions, emit: (e: RunEvent) => void, runId: string, submitsPerSecond = 40): BatchCalls {
+  return new BatchCalls({
+    client, services, backoff, submitsPerSecond,
+    onRetry: (operation, attempt, delayMs, err) => emit({ type: 'retry', runId, operation, attempt, delayMs, error: describeError(err) }),
+  });
+}
+
+function finishIfDone(journal: Journal, runId: string, now: number): void {
+  const jobs = journal.jobs(runId).filter((j) => j.kind === 'step');
+  const run = journal.getRun(runId)!;
+  const planned = validateWorkflow(JSON.parse(run.workflowJson)).steps.length;
+  if (isFinal(run) || jobs.length < planned || !jobs.every((j) => isTerminalStatus(j.status))) {
+    return;
+  }
+  journal.setRunStatus(runId, jobs.every((j) => j.status === 'SUCCEEDED') ? 'SUCCEEDED' : run.cancelRequested ? 'CANCELLED' : 'FAILED', now);
+}
+
+function requireRun(journal: Journal, runId: string, journalDir: string): RunRecord {
+  const run = journal.getRun(runId);
+  if (!run) {
+    throw new RunNotFoundError(runId, journalDir);
+  }
+  return run;
+}
+
+function parentsOf(run: RunRecord): Map<string, string[]> {
+  return new Map(validateWorkflow(JSON.parse(run.workflowJson)).steps.map((s) => [s.name, s.dependsOn.map((d) => d.step)]));
+}
+
+function isFinal(run: RunRecord): boolean {
+  return run.status === 'SUCCEEDED' || run.status === 'FAILED' || run.status === 'CANCELLED';
+}
+
+/** `<workflow name, up to 24 chars>-<yyyymmddThhmmss UTC>-<4 random base-36 chars>`. */
+function newRunId(workflowName: string, services: RuntimeServices): string {
+  const stamp = new Date(services.now()).toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const random = Math.floor(services.random() * 36 ** 4).toString(36).padStart(4, '0');
+  return `${workflowName.slice(0, 24).replace(/_+$/, '')}-${stamp}-${random}`;
+}
+
+async function describeTarget(client: BatchClient): Promise<RunTarget> {
+  const region = await client.config.region();
+  const endpoint = client.config.endpoint ? await client.config.endpoint() : undefined;
+  const url = endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path ?? ''}` : undefined;
+  return { region, endpoint: url };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,212 @@
+/**
+ * Tracks a run's jobs until every step has ended: only jobs still open are described, 100
+ * ids per DescribeJobs call, an array step costs one id (its parent carries `statusSummary`),
+ * so a poll makes exactly ceil(open jobs / 100) calls. The interval adapts: back to the
+ * minimum when something moved, longer while nothing does.
+ */
+import { JobDetail } from '@aws-sdk/client-batch';
+import { BatchCalls, DESCRIBE_BATCH_SIZE } from './batch-calls';
+import { RunEvent, WorkflowStatus } from './events';
+import { FailureRecord, Journal, JobObservation, JobRecord } from './journal';
+import { RuntimeServices, throwIfAborted } from './retry';
+
+/**
+ * What the runtime does when a step fails.
+ * - `batch-default`: nothing more; Batch fails the dependents, independent branches keep going.
+ * - `cancel-run`: terminate every other job of the run at the first failure.
+ * - `drain`: cancel every job that has not started at the first failure; running ones finish.
+ */
+export type FailurePolicy = 'batch-default' | 'cancel-run' | 'drain';
+
+/** Poll timing. */
+export interface PollOptions {
+  /** Shortest interval between polls, used while jobs move. @default 2000 */
+  readonly minIntervalMs?: number;
+  /** Longest interval, reached while nothing changes. @default 30000 */
+  readonly maxIntervalMs?: number;
+  /** Growth of the interval after a poll that saw no change. @default 1.5 */
+  readonly growthFactor?: number;
+}
+
+/** Everything the tracker needs. */
+export interface TrackContext {
+  readonly runId: string;
+  readonly journal: Journal;
+  readonly calls: BatchCalls;
+  readonly services: RuntimeServices;
+  readonly emit: (event: RunEvent) => void;
+  readonly failurePolicy: FailurePolicy;
+  readonly poll: PollOptions;
+  /** Step → the steps it depends on, to tell a step's own failure from a cascaded one. */
+  readonly parentsOf: ReadonlyMap<string, readonly string[]>;
+  readonly signal?: AbortSignal;
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED']);
+
+/** Whether a Batch job status is final. */
+export function isTerminalStatus(status: string | undefined): boolean {
+  return status !== undefined && TERMINAL.has(status);
+}
+
+/** Result of one poll. */
+export interface PollResult {
+  /** DescribeJobs calls made. */
+  readonly describeCalls: number;
+  /** Step jobs still open after the poll. */
+  readonly openJobs: number;
+  /** Whether any job changed status (or array counts) during the poll. */
+  readonly changed: boolean;
+  /** Steps that reached FAILED in this poll. */
+  readonly newlyFailed: readonly string[];
+}
+
+/** Polls a run's open step jobs once and journals what it saw. */
+export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
+  const open = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && j.jobId && !isTerminalStatus(j.status));
+  const byId = new Map(open.map((j) => [j.jobId!, j]));
+  const details: JobDetail[] = [];
+  let describeCalls = 0;
+  for (let i = 0; i < open.length; i += DESCRIBE_BATCH_SIZE) {
+    throwIfAborted(ctx.signal, ctx.runId);
+    details.push(...await ctx.calls.describeJobs(open.slice(i, i + DESCRIBE_BATCH_SIZE).map((j) => j.jobId!)));
+    describeCalls++;
+  }
+  let changed = false;
+  const newlyFailed: JobRecord[] = [];
+  ctx.journal.transaction(() => {
+    for (const detail of details) {
+      const job = byId.get(detail.jobId ?? '');
+      if (!job) {
+        continue;
+      }
+      const seen = observe(detail);
+      const summaryChanged = JSON.stringify(seen.statusSummary ?? null) !== JSON.stringify(job.statusSummary ?? null);
+      if (seen.status === job.status && !summaryChanged) {
+        continue;
+      }
+      changed = true;
+      ctx.journal.recordObservation(ctx.runId, job.key, seen);
+      ctx.emit({ type: 'step-status', runId: ctx.runId, step: job.step, status: seen.status!, previousStatus: job.status, statusSummary: seen.statusSummary });
+      if (seen.status === 'FAILED') {
+        newlyFailed.push(job);
+      }
+    }
+  });
+  const statusOf = new Map(ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step').map((j) => [j.step, j.status]));
+  for (const job of newlyFailed) {
+    // Only a step's own failure is worth describing: a cascaded one just says a dependency failed.
+    const cascaded = (ctx.parentsOf.get(job.step) ?? []).some((parent) => statusOf.get(parent) === 'FAILED');
+    if (!cascaded) {
+      await recordFailureDetails(ctx, job, details.find((d) => d.jobId === job.jobId)!);
+    }
+  }
+  const stillOpen = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && !isTerminalStatus(j.status)).length;
+  return { describeCalls, openJobs: stillOpen, changed, newlyFailed: newlyFailed.map((j) => j.step) };
+}
+
+/**
+ * Polls until every step job has ended, applying the failure policy, and returns the run's
+ * final status (also journalled).
+ * @throws WaitAbortedError when `ctx.signal` aborts (the run keeps going on Batch)
+ */
+export async function trackUntilDone(ctx: TrackContext): Promise<WorkflowStatus> {
+  const minMs = ctx.poll.minIntervalMs ?? 2000;
+  const maxMs = ctx.poll.maxIntervalMs ?? 30_000;
+  const growth = ctx.poll.growthFactor ?? 1.5;
+  let delayMs = minMs;
+  let policyApplied = false;
+  for (;;) {
+    throwIfAborted(ctx.signal, ctx.runId);
+    const result = await pollOnce(ctx);
+    if (result.newlyFailed.length > 0 && !policyApplied && ctx.failurePolicy !== 'batch-default') {
+      policyApplied = true;
+      await stopRemainingJobs(ctx.journal, ctx.calls, ctx.runId, ctx.failurePolicy === 'cancel-run' ? 'terminate' : 'cancel',
+        `batchkit: step '${result.newlyFailed[0]}' failed and the run's failure policy is ${ctx.failurePolicy}`);
+    }
+    if (result.openJobs === 0) {
+      return finishRun(ctx);
+    }
+    delayMs = result.changed ? minMs : Math.min(maxMs, Math.round(delayMs * growth));
+    ctx.emit({ type: 'poll', runId: ctx.runId, describeCalls: result.describeCalls, openJobs: result.openJobs, nextDelayMs: delayMs });
+    try {
+      await ctx.services.sleep(delayMs, ctx.signal);
+    } catch {
+      throwIfAborted(ctx.signal, ctx.runId);
+    }
+  }
+}
+
+/**
+ * Stops every open job of a run (step and join jobs): `terminate` also stops running ones,
+ * `cancel` only those that have not started.
+ */
+export async function stopRemainingJobs(journal: Journal, calls: BatchCalls, runId: string, how: 'terminate' | 'cancel', reason: string): Promise<number> {
+  const open = journal.jobs(runId).filter((j) => j.jobId && !isTerminalStatus(j.status));
+  for (const job of open) {
+    if (how === 'terminate') {
+      await calls.terminateJob(job.jobId!, reason);
+    } else {
+      await calls.cancelJob(job.jobId!, reason);
+    }
+  }
+  return open.length;
+}
+
+function finishRun(ctx: TrackContext): WorkflowStatus {
+  const jobs = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step');
+  const run = ctx.journal.getRun(ctx.runId);
+  const allSucceeded = jobs.length === ctx.parentsOf.size && jobs.every((j) => j.status === 'SUCCEEDED');
+  const status: WorkflowStatus = allSucceeded ? 'SUCCEEDED' : run?.cancelRequested ? 'CANCELLED' : 'FAILED';
+  ctx.journal.setRunStatus(ctx.runId, status, ctx.services.now());
+  return status;
+}
+
+/** Keeps the failed job's (or failed children's) attempt, exit code, reason and log stream. */
+async function recordFailureDetails(ctx: TrackContext, job: JobRecord, detail: JobDetail): Promise<void> {
+  const failed = detail.arrayProperties?.size !== undefined
+    ? await describeAll(ctx.calls, await ctx.calls.failedChildren(detail.jobId!))
+    : [detail];
+  ctx.journal.transaction(() => {
+    for (const d of failed) {
+      ctx.journal.recordFailure(failureOf(ctx.runId, job.step, d));
+    }
+  });
+}
+
+async function describeAll(calls: BatchCalls, ids: string[]): Promise<JobDetail[]> {
+  const details: JobDetail[] = [];
+  for (let i = 0; i < ids.length; i += DESCRIBE_BATCH_SIZE) {
+    details.push(...await calls.describeJobs(ids.slice(i, i + DESCRIBE_BATCH_SIZE)));
+  }
+  return details;
+}
+
+function failureOf(runId: string, step: string, d: JobDetail): FailureRecord {
+  const lastAttempt = d.attempts?.[d.attempts.length - 1];
+  return {
+    runId,
+    step,
+    jobId: d.jobId!,
+    arrayIndex: d.arrayProperties?.index,
+    attempt: d.attempts?.length || undefined,
+    exitCode: d.container?.exitCode ?? lastAttempt?.container?.exitCode,
+    statusReason: d.statusReason ?? lastAttempt?.statusReason,
+    logStreamName: d.container?.logStreamName ?? lastAttempt?.container?.logStreamName,
+  };
+}
+
+function observe(d: JobDetail): JobObservation {
+  const lastAttempt = d.attempts?.[d.attempts.length - 1];
+  return {
+    status: d.status,
+    statusReason: d.statusReason,
+    arraySize: d.arrayProperties?.size,
+    statusSummary: d.arrayProperties?.statusSummary,
+    attempts: d.attempts?.length,
+    exitCode: d.container?.exitCode ?? lastAttempt?.container?.exitCode,
+    logStreamName: d.container?.logStreamName ?? lastAttempt?.container?.logStreamName,
+    startedAt: d.startedAt,
+    stoppedAt: d.stoppedAt,
+  };
+}
