@@ -86,12 +86,26 @@ export async function verifySigV4(request: SignedRequest, options: SigV4Options,
     throw forbidden('InvalidSignatureException', `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${scopeDate}' != '${amzDate.slice(0, 8)}'`);
   }
   checkSkew(signingDate, amzDate, now, options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS);
+  checkContentHash(request);
 
   const expected = await expectedSignature(request, signedHeaders, { ...key, region, signingDate });
   const given = Buffer.from(signature, 'utf8');
   const wanted = Buffer.from(expected, 'utf8');
   if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
     throw forbidden('InvalidSignatureException', INVALID_SIGNATURE_MESSAGE);
+  }
+}
+
+/**
+ * The signer trusts a signed `x-amz-content-sha256` in place of hashing the body, so the
+ * header itself must be checked against the body, or a signed request could carry any body.
+ */
+function checkContentHash(request: SignedRequest): void {
+  const declared = headerValue(request.headers, 'x-amz-content-sha256');
+  if (declared === undefined) return;
+  const actual = createHash('sha256').update(request.body).digest('hex');
+  if (declared !== actual) {
+    throw forbidden('InvalidSignatureException', `x-amz-content-sha256 header ${declared} does not match the SHA-256 of the request body, ${actual}`);
   }
 }
 
