@@ -1,0 +1,287 @@
+/**
+ * Runs job attempts: starts the process (through the launcher), moves the job STARTING, RUNNING,
+ * then to its outcome, enforces the attempt timeout and terminate requests (SIGTERM, then SIGKILL
+ * after the grace), and applies the retry strategy. Multi-node jobs start the main node first,
+ * the others once it runs, and end when the main node exits.
+ */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import type { CancelTimer, EngineClock } from './clock';
+import { effectiveContainer, jobEnvironment, resolveCommand, ResourceNeeds } from './job-container';
+import { logStreamName } from './job-detail';
+import type { JobGraph } from './job-graph';
+import type { AttemptRecord, JobRecord } from './job-record';
+import type { LaunchedProcess, ProcessExit, ProcessLauncher } from './launcher';
+import { decideRetry } from './retry-policy';
+
+/** The status reason of an attempt whose container exited on its own (AWS's words). */
+export const CONTAINER_EXITED_REASON = 'Essential container in task exited';
+/** The status reason of an attempt killed by its timeout (AWS's words). */
+export const TIMEOUT_REASON = 'Job attempt duration exceeded timeout';
+/** The status reason of an attempt whose process could not be started. */
+export const START_FAILED_REASON = 'Task failed to start';
+
+/** Where attempts keep their files, and how they are started and stopped. */
+export interface AttemptRunnerOptions {
+  readonly launcher: ProcessLauncher;
+  readonly clock: EngineClock;
+  readonly killGraceMs: number;
+  /** Root of the per-attempt log files (`<logDir>/<logStreamName>.log`). */
+  readonly logDir: string;
+  /** Root of the per-attempt working directories (`<workRoot>/<jobId>/attempt-<n>`). */
+  readonly workRoot: string;
+}
+
+/** What the runner asks of the engine. */
+export interface RunnerHooks {
+  /** Gives back the resources a placed job held. */
+  release(computeEnvironment: string, needs: ResourceNeeds): void;
+  /** Queues a job that goes back to RUNNABLE for another attempt. */
+  requeue(job: JobRecord): void;
+  /** A job's record changed without a status change (attempt details): persist it. */
+  touched(job: JobRecord): void;
+}
+
+interface ActiveRun {
+  readonly job: JobRecord;
+  readonly computeEnvironment: string;
+  readonly needs: ResourceNeeds;
+  readonly processes: Map<JobRecord, LaunchedProcess>;
+  readonly timers: CancelTimer[];
+  stop?: { readonly cause: 'timeout' | 'terminate' | 'main-node-exited'; readonly reason: string };
+  mainNodeOutcome?: AttemptRecord;
+}
+
+/** Starts and watches attempts. */
+export class AttemptRunner {
+  private readonly active = new Map<JobRecord, ActiveRun>();
+  private closed = false;
+
+  constructor(private readonly options: AttemptRunnerOptions, private readonly graph: JobGraph, private readonly hooks: RunnerHooks) {}
+
+  /** Path of an attempt's combined stdout/stderr. */
+  public logFileOf(job: JobRecord, attempt: AttemptRecord): string {
+    return path.join(this.options.logDir, `${logStreamName(job, attempt)}.log`);
+  }
+
+  /** Starts a placed job (its resources are reserved). */
+  public start(job: JobRecord, computeEnvironment: string, needs: ResourceNeeds): void {
+    const run: ActiveRun = { job, computeEnvironment, needs, processes: new Map(), timers: [] };
+    this.active.set(job, run);
+    if (job.kind === 'multinode') {
+      this.startMultiNode(run);
+      return;
+    }
+    this.launch(run, job, (job.attempts?.length ?? 0) + 1, () => this.armTimeout(run), (exit) => this.finishAttempt(run, exit));
+  }
+
+  /** Whether a job (or a job whose node this is) has processes running. */
+  public isActive(job: JobRecord): boolean {
+    return this.active.has(job);
+  }
+
+  /** Stops a STARTING or RUNNING job for TerminateJob: SIGTERM, SIGKILL after the grace; it ends FAILED with `reason`. */
+  public terminate(job: JobRecord, reason: string): void {
+    const run = this.active.get(job);
+    if (run) {
+      job.isTerminated = true;
+      this.stop(run, { cause: 'terminate', reason });
+    }
+  }
+
+  /**
+   * Ends an attempt that was STARTING or RUNNING when the engine stopped (found on reopen): it
+   * gets `reason`, no exit code, and the retry strategy decides whether the job runs again.
+   */
+  public endInterrupted(job: JobRecord, reason: string): void {
+    const now = this.options.clock.now();
+    for (const unit of job.kind === 'multinode' ? job.members! : []) {
+      if (unit.current) {
+        Object.assign(unit.current, { stoppedAt: now, statusReason: reason });
+        unit.attempts = [...(unit.attempts ?? []), unit.current];
+        unit.current = undefined;
+        this.graph.setStatus(unit, 'FAILED', reason);
+      }
+    }
+    const attempt: AttemptRecord = job.current ?? { taskId: randomBytes(16).toString('hex'), computeEnvironment: '' };
+    attempt.stoppedAt = now;
+    attempt.statusReason = reason;
+    job.attempts = [...(job.attempts ?? []), attempt];
+    job.current = undefined;
+    this.conclude(job, attempt, false);
+  }
+
+  /** Kills every process without recording outcomes: the next open ends those attempts as interrupted. */
+  public async close(): Promise<void> {
+    this.closed = true;
+    const exits: Promise<ProcessExit>[] = [];
+    for (const run of this.active.values()) {
+      run.timers.forEach((cancel) => cancel());
+      for (const launched of run.processes.values()) {
+        launched.signal('SIGKILL');
+        exits.push(launched.exited);
+      }
+    }
+    let giveUp: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(exits), new Promise((resolve) => (giveUp = setTimeout(resolve, 5000)))]);
+    clearTimeout(giveUp);
+  }
+
+  private launch(run: ActiveRun, unit: JobRecord, attemptNumber: number, onRunning: () => void, onExit: (exit: ProcessExit) => void): void {
+    const attempt: AttemptRecord = { taskId: randomBytes(16).toString('hex'), computeEnvironment: run.computeEnvironment };
+    unit.current = attempt;
+    this.graph.setStatus(unit, 'STARTING');
+    const container = effectiveContainer(unit);
+    const command = resolveCommand(container, unit.spec.parameters);
+    const logFile = this.logFileOf(unit, attempt);
+    const workDir = path.join(this.options.workRoot, unit.jobId, `attempt-${attemptNumber}`);
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.mkdirSync(workDir, { recursive: true });
+    if (command.length === 0) {
+      fs.writeFileSync(logFile, 'batchkit: the job has no command: the local engine runs the container command and cannot fall back to the image\n');
+      queueMicrotask(() => onExit({ startError: 'CannotStartContainerError: no command: the job definition and the overrides give no command to run' }));
+      return;
+    }
+    const environment = jobEnvironment(unit, container, { computeEnvironment: run.computeEnvironment, jobQueue: unit.spec.queueName, attempt: attemptNumber });
+    const launched = this.options.launcher.launch({ command, environment, workDir, logFile, image: container.image });
+    run.processes.set(unit, launched);
+    void launched.started.then((started) => {
+      if (!started || this.closed || unit.current !== attempt) {
+        return;
+      }
+      const now = this.options.clock.now();
+      attempt.startedAt = now;
+      unit.startedAt = now;
+      if (unit.parent && unit.kind === 'child') {
+        unit.parent.startedAt ??= now;
+      }
+      this.graph.setStatus(unit, 'RUNNING');
+      onRunning();
+    });
+    void launched.exited.then((exit) => {
+      run.processes.delete(unit);
+      if (!this.closed) {
+        onExit(exit);
+      }
+    });
+  }
+
+  private armTimeout(run: ActiveRun): void {
+    const seconds = run.job.spec.timeoutSeconds;
+    if (seconds !== undefined) {
+      run.timers.push(this.options.clock.setTimer(seconds * 1000, () => this.stop(run, { cause: 'timeout', reason: TIMEOUT_REASON })));
+    }
+  }
+
+  private stop(run: ActiveRun, stop: NonNullable<ActiveRun['stop']>): void {
+    if (run.stop) {
+      return;
+    }
+    run.stop = stop;
+    for (const launched of run.processes.values()) {
+      launched.signal('SIGTERM');
+    }
+    run.timers.push(this.options.clock.setTimer(this.options.killGraceMs, () => {
+      for (const launched of run.processes.values()) {
+        launched.signal('SIGKILL');
+      }
+    }));
+  }
+
+  /** Records how the attempt ended and moves the job on: SUCCEEDED, FAILED, or RUNNABLE for a retry. */
+  private finishAttempt(run: ActiveRun, exit: ProcessExit): void {
+    const job = run.job;
+    const attempt = this.recordExit(job, exit, run.stop?.cause === 'main-node-exited' ? undefined : run.stop);
+    run.timers.forEach((cancel) => cancel());
+    this.active.delete(job);
+    this.hooks.release(run.computeEnvironment, run.needs);
+    this.conclude(job, attempt, run.stop?.cause === 'timeout' || run.stop?.cause === 'terminate');
+  }
+
+  private recordExit(unit: JobRecord, exit: ProcessExit, stop: ActiveRun['stop']): AttemptRecord {
+    const attempt = unit.current!;
+    attempt.stoppedAt = this.options.clock.now();
+    attempt.exitCode = exit.exitCode;
+    if (exit.startError) {
+      attempt.reason = exit.startError;
+    }
+    attempt.statusReason = stop?.reason ?? (exit.startError ? START_FAILED_REASON : CONTAINER_EXITED_REASON);
+    unit.attempts = [...(unit.attempts ?? []), attempt];
+    unit.current = undefined;
+    return attempt;
+  }
+
+  /** Outcome of a finished attempt; a stopped (timed-out, terminated) attempt is never retried. */
+  private conclude(job: JobRecord, attempt: AttemptRecord, stopped: boolean): void {
+    if (!stopped && attempt.exitCode === 0) {
+      this.graph.setStatus(job, 'SUCCEEDED', attempt.statusReason);
+      return;
+    }
+    const decision = stopped ? 'EXIT' : decideRetry(job.spec.retryStrategy, attempt, job.attempts!.length);
+    if (decision === 'RETRY') {
+      job.stoppedAt = undefined;
+      for (const node of job.kind === 'multinode' ? job.members! : []) {
+        node.stoppedAt = undefined;
+        this.graph.setStatus(node, 'PENDING');
+      }
+      this.graph.setStatus(job, 'RUNNABLE', attempt.statusReason);
+      this.hooks.requeue(job);
+    } else {
+      this.graph.setStatus(job, 'FAILED', attempt.statusReason);
+    }
+  }
+
+  private startMultiNode(run: ActiveRun): void {
+    const job = run.job;
+    const mainIndex = job.spec.jobDefinition.nodeProperties!.mainNode!;
+    const attemptNumber = (job.attempts?.length ?? 0) + 1;
+    const jobAttempt: AttemptRecord = { taskId: '', computeEnvironment: run.computeEnvironment };
+    job.current = jobAttempt;
+    this.graph.setStatus(job, 'STARTING');
+    const main = job.members![mainIndex];
+    this.launch(run, main, attemptNumber, () => {
+      const now = this.options.clock.now();
+      jobAttempt.startedAt = now;
+      job.startedAt = now;
+      this.graph.setStatus(job, 'RUNNING');
+      this.armTimeout(run);
+      for (const node of job.members!) {
+        if (node !== main && !run.stop) {
+          this.launch(run, node, attemptNumber, () => undefined, (exit) => this.nodeExited(run, node, exit));
+        }
+      }
+    }, (exit) => this.nodeExited(run, main, exit));
+  }
+
+  private nodeExited(run: ActiveRun, node: JobRecord, exit: ProcessExit): void {
+    const job = run.job;
+    const isMain = node.index === job.spec.jobDefinition.nodeProperties!.mainNode;
+    const stoppedByMain = !isMain && run.stop?.cause === 'main-node-exited';
+    const attempt = this.recordExit(node, exit, stoppedByMain ? undefined : run.stop);
+    if (isMain) {
+      run.mainNodeOutcome = attempt;
+      this.stop(run, { cause: 'main-node-exited', reason: `Main node ${node.index} exited` });
+      const succeeded = attempt.exitCode === 0 && run.stop?.cause === 'main-node-exited';
+      this.graph.setStatus(node, succeeded ? 'SUCCEEDED' : 'FAILED', attempt.statusReason);
+    } else if (stoppedByMain) {
+      const mainSucceeded = run.mainNodeOutcome?.exitCode === 0;
+      this.graph.setStatus(node, mainSucceeded ? 'SUCCEEDED' : 'FAILED', run.stop!.reason);
+    } else {
+      this.graph.setStatus(node, attempt.exitCode === 0 && !run.stop ? 'SUCCEEDED' : 'FAILED', attempt.statusReason);
+    }
+    if (run.processes.size > 0 || !run.mainNodeOutcome) {
+      return;
+    }
+    run.timers.forEach((cancel) => cancel());
+    this.active.delete(job);
+    this.hooks.release(run.computeEnvironment, run.needs);
+    const main = run.mainNodeOutcome;
+    const jobAttempt = job.current!;
+    Object.assign(jobAttempt, { taskId: main.taskId, exitCode: main.exitCode, reason: main.reason, statusReason: main.statusReason, stoppedAt: main.stoppedAt });
+    job.attempts = [...(job.attempts ?? []), jobAttempt];
+    job.current = undefined;
+    this.hooks.touched(job);
+    this.conclude(job, jobAttempt, main.statusReason === TIMEOUT_REASON || job.isTerminated === true);
+  }
+}

@@ -1,0 +1,464 @@
+/**
+ * The local engine: AWS Batch on one machine. Implements `BatchApi` in process with Batch's job
+ * semantics (states, arrays, dependencies, retries, timeouts, multi-node jobs), runs each attempt
+ * as a host process, emits "Batch Job State Change" events, and keeps its state in SQLite.
+ * See docs/local-engine.md.
+ */
+import type * as batch from '@aws-sdk/client-batch';
+import { randomUUID } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ArnScope, jobArn, parseBatchArn } from '../model/arns';
+import { BatchApi, BatchServerException } from '../model/batch-api';
+import { BatchEventEnvelope, JOB_STATE_CHANGE, QUEUE_BLOCKED } from '../model/events';
+import { isTerminalStatus } from '../model/job-states';
+import { AttemptRunner } from './attempt-runner';
+import { CancelTimer, EngineClock, systemClock } from './clock';
+import { checkTags, invalid, requireString, shown } from './errors';
+import { EventBus } from './event-bus';
+import { renderJobDetail, renderJobSummary } from './job-detail';
+import { JobGraph } from './job-graph';
+import { listJobRecords } from './job-listing';
+import type { JobKind, JobRecord } from './job-record';
+import { HostProcessLauncher, ProcessLauncher } from './launcher';
+import { recoverJobs } from './recovery';
+import { ResourceRegistry } from './resources';
+import { HostCapacity, Scheduler } from './scheduler';
+import { EngineStore } from './store';
+import { buildJobSpec } from './submit-request';
+
+/** How to open a local engine. */
+export interface LocalEngineOptions {
+  /**
+   * Directory for the database (`engine.sqlite`), attempt logs (`logs/`), work dirs (`work/`) and
+   * the event log (`events.ndjson`); reopening the same directory resumes every accepted job.
+   * @default - in-memory SQLite; attempt files go to a temporary directory removed on close
+   */
+  readonly dataDir?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** @default '123456789012' */
+  readonly accountId?: string;
+  /** @default - a `HostProcessLauncher`: each attempt is a process on this host */
+  readonly launcher?: ProcessLauncher;
+  /** @default - the system clock (`Date.now`, `setTimeout`) */
+  readonly clock?: EngineClock;
+  /** Milliseconds between SIGTERM and SIGKILL when a job times out or is terminated. @default 30000 (ECS's stop timeout) */
+  readonly killGraceMs?: number;
+  /** What each compute environment may use at most. @default - this host's cores (`os.cpus()`) and memory (`os.totalmem()`), no GPUs */
+  readonly hostCapacity?: HostCapacity;
+  /** NDJSON file receiving every event. @default - `<dataDir>/events.ndjson` with a dataDir, none without */
+  readonly eventLogFile?: string;
+  /** Root of attempt log files (`<logDir>/<logStreamName>.log`). @default - `<dataDir>/logs`, or the temporary directory */
+  readonly logDir?: string;
+}
+
+/** The reason an attempt gets when the engine stopped while it ran (AWS's wording for a lost instance, so `onStatusReason: "Host EC2*"` matches). */
+export const HOST_TERMINATED_REASON = 'Host EC2 (instance batchkit-local-engine) terminated.';
+
+/** AWS Batch in process: open with `LocalBatchEngine.open`, close with `close()`. */
+export class LocalBatchEngine implements BatchApi {
+  /** Opens an engine (creating or resuming its data directory) and starts scheduling. */
+  public static async open(options: LocalEngineOptions = {}): Promise<LocalBatchEngine> {
+    return new LocalBatchEngine(options);
+  }
+
+  private readonly scope: ArnScope;
+  private readonly clock: EngineClock;
+  private readonly store: EngineStore;
+  private readonly resources: ResourceRegistry;
+  private readonly graph: JobGraph;
+  private readonly scheduler: Scheduler;
+  private readonly runner: AttemptRunner;
+  private readonly bus: EventBus;
+  private readonly temporaryDir?: string;
+  private readonly newJobs: JobRecord[] = [];
+  private readonly dirty = new Set<JobRecord>();
+  private readonly submitted: JobRecord[] = [];
+  private readonly timeLimitTimers = new Set<CancelTimer>();
+  private nextSeq = 1;
+  private tickPending = false;
+  private closed = false;
+
+  private constructor(options: LocalEngineOptions) {
+    this.scope = { region: options.region ?? 'us-east-1', accountId: options.accountId ?? '123456789012' };
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(this.scope.region)) {
+      throw new Error(`region ${shown(this.scope.region)} is not an AWS region name: expected e.g. us-east-1`);
+    }
+    if (!/^\d{12}$/.test(this.scope.accountId)) {
+      throw new Error(`accountId ${shown(this.scope.accountId)} is not an AWS account id: expected 12 digits`);
+    }
+    const killGraceMs = options.killGraceMs ?? 30_000;
+    if (!Number.isFinite(killGraceMs) || killGraceMs < 0) {
+      throw new Error(`killGraceMs must be a non-negative number of milliseconds: given ${shown(options.killGraceMs)}`);
+    }
+    this.clock = options.clock ?? systemClock;
+    let root: string;
+    if (options.dataDir) {
+      root = path.resolve(options.dataDir);
+      fs.mkdirSync(root, { recursive: true });
+    } else {
+      root = this.temporaryDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchkit-engine-'));
+    }
+    this.store = new EngineStore(options.dataDir ? path.join(root, 'engine.sqlite') : ':memory:');
+    this.bus = new EventBus(this.scope, () => this.clock.now(), options.eventLogFile ?? (options.dataDir ? path.join(root, 'events.ndjson') : undefined));
+    this.resources = new ResourceRegistry(this.scope, (kind, key, detail) => {
+      this.store.resourceChanged(kind, key, detail);
+      this.requestTick();
+    });
+    this.graph = new JobGraph({
+      now: () => this.clock.now(),
+      statusChanged: (job) => this.statusChanged(job),
+      runnable: (job) => this.scheduler.enqueue(job),
+    });
+    this.scheduler = new Scheduler(this.resources, options.hostCapacity ?? defaultHostCapacity(), {
+      start: (job, computeEnvironment, needs) => {
+        job.blockedReason = undefined;
+        this.runner.start(job, computeEnvironment, needs);
+      },
+      blocked: (queue, job, reason) => this.queueBlocked(queue, job, reason),
+    });
+    this.runner = new AttemptRunner(
+      { launcher: options.launcher ?? new HostProcessLauncher(), clock: this.clock, killGraceMs, logDir: options.logDir ?? path.join(root, 'logs'), workRoot: path.join(root, 'work') },
+      this.graph,
+      {
+        release: (computeEnvironment, needs) => this.scheduler.release(computeEnvironment, needs),
+        requeue: (job) => this.scheduler.enqueue(job),
+        touched: (job) => this.markDirty(job),
+      },
+    );
+    for (const resource of this.store.loadResources()) {
+      this.resources.restore(resource.kind, resource.body);
+    }
+    const recovered = recoverJobs(this.store, this.graph, this.scheduler, this.runner, HOST_TERMINATED_REASON);
+    this.nextSeq = recovered.nextSeq;
+    this.submitted.push(...recovered.submitted);
+    this.flush();
+    this.requestTick();
+  }
+
+  /** Adds an event listener ("Batch Job State Change", "Batch Job Queue Blocked"); returns the unsubscribe function. */
+  public subscribe(listener: (event: BatchEventEnvelope) => void): () => void {
+    return this.bus.subscribe(listener);
+  }
+
+  /**
+   * Path of a job attempt's combined stdout/stderr (attempt from 1, default the latest one), the
+   * local counterpart of its CloudWatch log stream; `undefined` for unknown jobs, array parents
+   * and jobs that never started.
+   */
+  public logFileFor(jobId: string, attempt?: number): string | undefined {
+    let job = this.graph.find(jobId);
+    if (job?.kind === 'multinode') {
+      job = job.members![job.spec.jobDefinition.nodeProperties!.mainNode!];
+    }
+    if (!job || job.kind === 'array') {
+      return undefined;
+    }
+    const attempts = [...(job.attempts ?? []), ...(job.current ? [job.current] : [])];
+    const chosen = attempt === undefined ? attempts[attempts.length - 1] : attempts[attempt - 1];
+    return chosen && this.runner.logFileOf(job, chosen);
+  }
+
+  /** Stops scheduling, kills running processes (their attempts end as interrupted on the next open), closes the database. */
+  public async close(): Promise<void> {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    this.timeLimitTimers.forEach((cancel) => cancel());
+    await this.runner.close();
+    this.flush();
+    this.store.close();
+    this.bus.close();
+    if (this.temporaryDir) {
+      fs.rmSync(this.temporaryDir, { recursive: true, force: true });
+    }
+  }
+
+  /** SubmitJob: validates, records the job durably, and returns; admission and placement follow asynchronously. */
+  public async submitJob(input: batch.SubmitJobRequest): Promise<batch.SubmitJobResponse> {
+    this.assertOpen();
+    const spec = buildJobSpec(input, this.resources, (jobId) => this.graph.find(jobId));
+    const kind: JobKind = spec.request.arrayProperties ? 'array' : spec.jobDefinition.type === 'multinode' ? 'multinode' : 'container';
+    const job = this.graph.add(randomUUID(), this.nextSeq++, kind, this.clock.now(), spec);
+    this.newJobs.push(job);
+    this.markDirty(job);
+    this.flush();
+    this.submitted.push(job);
+    this.requestTick();
+    return { jobArn: jobArn(this.scope, job.jobId), jobName: spec.request.jobName, jobId: job.jobId };
+  }
+
+  /** DescribeJobs: at most 100 ids; unknown ids are left out, as AWS does. */
+  public async describeJobs(input: batch.DescribeJobsRequest): Promise<batch.DescribeJobsResponse> {
+    this.assertOpen();
+    if (!Array.isArray(input.jobs)) {
+      invalid(`jobs is required: given ${shown(input.jobs)}, expected a list of up to 100 job ids`);
+    }
+    if (input.jobs.length > 100) {
+      invalid(`Maximum number of jobs supported is 100: given ${input.jobs.length} job ids`);
+    }
+    const found = input.jobs.map((jobId) => this.graph.find(jobId)).filter((job): job is JobRecord => job !== undefined);
+    return { jobs: found.map((job) => renderJobDetail(this.scope, job)) };
+  }
+
+  /** ListJobs: see `listJobRecords`. */
+  public async listJobs(input: batch.ListJobsRequest): Promise<batch.ListJobsResponse> {
+    this.assertOpen();
+    const page = listJobRecords(input, this.graph, this.resources);
+    return { jobSummaryList: page.jobs.map((job) => renderJobSummary(this.scope, job)), nextToken: page.nextToken };
+  }
+
+  /** CancelJob: jobs not yet STARTING end FAILED with the reason; STARTING and RUNNING jobs are left alone (success, as AWS). */
+  public async cancelJob(input: batch.CancelJobRequest): Promise<batch.CancelJobResponse> {
+    this.assertOpen();
+    const { job, reason } = this.jobAndReason(input.jobId, input.reason);
+    this.graph.fail(job, reason, { cancelled: true });
+    this.requestTick();
+    return {};
+  }
+
+  /** TerminateJob: STARTING and RUNNING jobs are stopped (SIGTERM, then SIGKILL) and end FAILED; earlier ones are cancelled. */
+  public async terminateJob(input: batch.TerminateJobRequest): Promise<batch.TerminateJobResponse> {
+    this.assertOpen();
+    const { job, reason } = this.jobAndReason(input.jobId, input.reason);
+    this.terminate(job, reason);
+    this.requestTick();
+    return {};
+  }
+
+  /** CreateComputeEnvironment. */
+  public async createComputeEnvironment(input: batch.CreateComputeEnvironmentRequest): Promise<batch.CreateComputeEnvironmentResponse> {
+    this.assertOpen();
+    return this.persisted(this.resources.createComputeEnvironment(input));
+  }
+
+  /** DescribeComputeEnvironments. */
+  public async describeComputeEnvironments(input: batch.DescribeComputeEnvironmentsRequest): Promise<batch.DescribeComputeEnvironmentsResponse> {
+    this.assertOpen();
+    return this.resources.describeComputeEnvironments(input ?? {});
+  }
+
+  /** UpdateComputeEnvironment (placement is re-evaluated: a blocked queue may unblock). */
+  public async updateComputeEnvironment(input: batch.UpdateComputeEnvironmentRequest): Promise<batch.UpdateComputeEnvironmentResponse> {
+    this.assertOpen();
+    return this.persisted(this.resources.updateComputeEnvironment(input));
+  }
+
+  /** DeleteComputeEnvironment. */
+  public async deleteComputeEnvironment(input: batch.DeleteComputeEnvironmentRequest): Promise<batch.DeleteComputeEnvironmentResponse> {
+    this.assertOpen();
+    this.resources.deleteComputeEnvironment(input);
+    return this.persisted({});
+  }
+
+  /** CreateJobQueue. */
+  public async createJobQueue(input: batch.CreateJobQueueRequest): Promise<batch.CreateJobQueueResponse> {
+    this.assertOpen();
+    return this.persisted(this.resources.createJobQueue(input));
+  }
+
+  /** DescribeJobQueues. */
+  public async describeJobQueues(input: batch.DescribeJobQueuesRequest): Promise<batch.DescribeJobQueuesResponse> {
+    this.assertOpen();
+    return this.resources.describeJobQueues(input ?? {});
+  }
+
+  /** UpdateJobQueue. */
+  public async updateJobQueue(input: batch.UpdateJobQueueRequest): Promise<batch.UpdateJobQueueResponse> {
+    this.assertOpen();
+    return this.persisted(this.resources.updateJobQueue(input));
+  }
+
+  /** DeleteJobQueue: the queue must be DISABLED; its unfinished jobs are terminated, as AWS does. */
+  public async deleteJobQueue(input: batch.DeleteJobQueueRequest): Promise<batch.DeleteJobQueueResponse> {
+    this.assertOpen();
+    const queue = this.resources.deleteJobQueue(input);
+    for (const job of this.graph.byQueue.get(queue.jobQueueName!) ?? []) {
+      if (!isTerminalStatus(job.status)) {
+        this.terminate(job, `Job queue ${queue.jobQueueName} was deleted`);
+      }
+    }
+    return this.persisted({});
+  }
+
+  /** RegisterJobDefinition. */
+  public async registerJobDefinition(input: batch.RegisterJobDefinitionRequest): Promise<batch.RegisterJobDefinitionResponse> {
+    this.assertOpen();
+    return this.persisted(this.resources.registerJobDefinition(input));
+  }
+
+  /** DescribeJobDefinitions. */
+  public async describeJobDefinitions(input: batch.DescribeJobDefinitionsRequest): Promise<batch.DescribeJobDefinitionsResponse> {
+    this.assertOpen();
+    return this.resources.describeJobDefinitions(input ?? {});
+  }
+
+  /** DeregisterJobDefinition. */
+  public async deregisterJobDefinition(input: batch.DeregisterJobDefinitionRequest): Promise<batch.DeregisterJobDefinitionResponse> {
+    this.assertOpen();
+    this.resources.deregisterJobDefinition(input);
+    return this.persisted({});
+  }
+
+  /** TagResource on a compute environment, queue, job definition or (top-level) job. */
+  public async tagResource(input: batch.TagResourceRequest): Promise<batch.TagResourceResponse> {
+    this.assertOpen();
+    const tags = checkTags(input.tags, 'tags') ?? invalid(`tags is required: given nothing, expected a map of 1 to 50 tags`);
+    this.withTags(requireString(input.resourceArn, 'resourceArn'), (current) => ({ ...current, ...tags }));
+    return this.persisted({});
+  }
+
+  /** UntagResource. */
+  public async untagResource(input: batch.UntagResourceRequest): Promise<batch.UntagResourceResponse> {
+    this.assertOpen();
+    if (!Array.isArray(input.tagKeys) || input.tagKeys.length === 0) {
+      invalid(`tagKeys is required: given ${shown(input.tagKeys)}, expected a list of 1 to 50 tag keys`);
+    }
+    this.withTags(requireString(input.resourceArn, 'resourceArn'), (current) =>
+      Object.fromEntries(Object.entries(current).filter(([key]) => !input.tagKeys!.includes(key))));
+    return this.persisted({});
+  }
+
+  /** ListTagsForResource. */
+  public async listTagsForResource(input: batch.ListTagsForResourceRequest): Promise<batch.ListTagsForResourceResponse> {
+    this.assertOpen();
+    let tags: Record<string, string> = {};
+    this.withTags(requireString(input.resourceArn, 'resourceArn'), (current) => (tags = current));
+    return { tags };
+  }
+
+  private withTags(arn: string, update: (current: Record<string, string>) => Record<string, string>): void {
+    const parsed = parseBatchArn(arn);
+    if (parsed?.resourceType === 'job') {
+      const job = this.graph.jobs.get(parsed.resourceName) ?? invalid(`resourceArn ${shown(arn)} names no job this engine knows (child jobs of array and multi-node jobs carry no tags of their own)`);
+      const next = update({ ...job.spec.tags, ...job.extraTags });
+      job.extraTags = Object.fromEntries(Object.keys({ ...job.spec.tags, ...next }).map((key) => [key, next[key]]).filter(([, value]) => value !== undefined));
+      this.markDirty(job);
+      return;
+    }
+    const tagged = this.resources.findTagged(arn) ?? invalid(`resourceArn ${shown(arn)} names no compute environment, job queue, job definition or job this engine knows`);
+    tagged.detail.tags = update({ ...tagged.detail.tags });
+    this.resources.touch(tagged.kind, tagged.key, tagged.detail);
+  }
+
+  private jobAndReason(jobIdInput: unknown, reasonInput: unknown): { job: JobRecord; reason: string } {
+    const jobId = requireString(jobIdInput, 'jobId');
+    const reason = requireString(reasonInput, 'reason');
+    this.admitSubmitted();
+    let job = this.graph.find(jobId) ?? invalid(`jobId ${shown(jobId)} is not a job this engine knows`);
+    if (job.kind === 'node') {
+      job = job.parent!;
+    }
+    return { job, reason };
+  }
+
+  private terminate(job: JobRecord, reason: string): void {
+    const units = job.kind === 'array' ? job.members! : [job];
+    if (job.kind === 'array') {
+      job.isTerminated = true;
+      job.endReason = reason;
+    }
+    for (const unit of units) {
+      if (this.runner.isActive(unit)) {
+        this.runner.terminate(unit, reason);
+      } else {
+        this.graph.fail(unit, reason, { cancelled: true });
+      }
+    }
+  }
+
+  private statusChanged(job: JobRecord): void {
+    this.markDirty(job);
+    if (this.bus.active) {
+      const detail = renderJobDetail(this.scope, job);
+      this.bus.emit(JOB_STATE_CHANGE, [detail.jobArn!], detail);
+    }
+    this.requestTick();
+  }
+
+  private queueBlocked(queue: batch.JobQueueDetail, job: JobRecord, reason: string): void {
+    if (job.blockedReason === reason) {
+      return;
+    }
+    job.blockedReason = reason;
+    job.statusReason = reason;
+    this.markDirty(job);
+    this.bus.emit(QUEUE_BLOCKED, [queue.jobQueueArn!], {
+      jobQueue: queue.jobQueueArn, jobQueueName: queue.jobQueueName, jobId: job.jobId, jobArn: jobArn(this.scope, job.jobId), status: job.status, statusReason: reason,
+    });
+    const action = (queue.jobStateTimeLimitActions ?? [])
+      .filter((candidate) => candidate.state === 'RUNNABLE' && candidate.action === 'CANCEL' && reason.startsWith(candidate.reason!))
+      .sort((a, b) => a.maxTimeSeconds! - b.maxTimeSeconds!)[0];
+    if (action) {
+      const cancel = this.clock.setTimer(action.maxTimeSeconds! * 1000, () => {
+        this.timeLimitTimers.delete(cancel);
+        if (!this.closed && job.status === 'RUNNABLE' && job.blockedReason === reason) {
+          this.graph.fail(job, action.reason!, { cancelled: true });
+        }
+      });
+      this.timeLimitTimers.add(cancel);
+    }
+  }
+
+  private markDirty(job: JobRecord): void {
+    if (job.kind === 'child' || job.kind === 'node') {
+      // Members in their initial state are rebuilt from the parent on reopen: only moved ones are stored.
+      const initial = !job.attempts && !job.current && !job.isCancelled && (job.status === 'SUBMITTED' || job.status === 'PENDING' || job.status === 'RUNNABLE');
+      if (initial) {
+        return;
+      }
+    }
+    this.dirty.add(job);
+  }
+
+  private admitSubmitted(): void {
+    for (const job of this.submitted.splice(0)) {
+      if (job.status === 'SUBMITTED') {
+        this.graph.admit(job);
+      }
+    }
+  }
+
+  private requestTick(): void {
+    if (this.tickPending || this.closed) {
+      return;
+    }
+    this.tickPending = true;
+    setImmediate(() => {
+      this.tickPending = false;
+      if (this.closed) {
+        return;
+      }
+      this.admitSubmitted();
+      this.scheduler.place();
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.newJobs.length === 0 && this.dirty.size === 0 && this.closed) {
+      return;
+    }
+    this.store.write(this.newJobs, this.dirty);
+    this.newJobs.length = 0;
+    this.dirty.clear();
+  }
+
+  private persisted<T>(response: T): T {
+    this.flush();
+    return response;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) {
+      throw new BatchServerException('the local engine is closed: open a new one to keep working');
+    }
+  }
+}
+
+function defaultHostCapacity(): HostCapacity {
+  return { vcpus: os.cpus().length, memoryMiB: Math.floor(os.totalmem() / (1024 * 1024)), gpus: 0 };
+}

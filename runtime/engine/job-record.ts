@@ -1,0 +1,85 @@
+/**
+ * The engine's in-memory model of a job. Array children and multi-node nodes share their parent's
+ * `JobSpec`, so a 10,000-child array costs one spec plus 10,000 small state records.
+ */
+import type * as batch from '@aws-sdk/client-batch';
+import type { JobStatus } from '../model/job-states';
+
+/** What kind of unit a record is: only `container`, `child` and `multinode` are ever placed. */
+export type JobKind = 'container' | 'array' | 'child' | 'multinode' | 'node';
+
+/** Everything fixed at submit time, after validation and resolution of names to ARNs. */
+export interface JobSpec {
+  /** The request as accepted, with `jobQueue` and `jobDefinition` resolved. */
+  readonly request: batch.SubmitJobRequest;
+  /** Queue name (the queue is looked up by name at scheduling time). */
+  readonly queueName: string;
+  /** The job definition revision the job was submitted with (a snapshot: later revisions do not change it). */
+  readonly jobDefinition: batch.JobDefinition;
+  /** Parameters: the job definition's, overridden by the request's. */
+  readonly parameters: Record<string, string>;
+  /** Effective retry strategy (request over job definition). */
+  readonly retryStrategy?: batch.RetryStrategy;
+  /** Effective timeout (request over job definition). */
+  readonly timeoutSeconds?: number;
+  /** Effective tags (request over job definition when propagation is asked for). */
+  readonly tags: Record<string, string>;
+  /** Number of nodes for a multi-node job (after `nodeOverrides.numNodes`). */
+  readonly numNodes?: number;
+}
+
+/** One finished or running attempt. */
+export interface AttemptRecord {
+  /** The simulated ECS task id (hex), the last part of the log stream name. */
+  readonly taskId: string;
+  /** Compute environment the attempt ran on. */
+  readonly computeEnvironment: string;
+  /** Epoch ms when the process started. */
+  startedAt?: number;
+  /** Epoch ms when the process ended. */
+  stoppedAt?: number;
+  /** The container's exit code. */
+  exitCode?: number;
+  /** The container's reason (why it could not start, or was killed). */
+  reason?: string;
+  /** The attempt's status reason. */
+  statusReason?: string;
+}
+
+/** A job, an array child, or a multi-node node. */
+export interface JobRecord {
+  readonly jobId: string;
+  readonly kind: JobKind;
+  /** Submission order: children and nodes share their parent's. */
+  readonly seq: number;
+  readonly spec: JobSpec;
+  readonly createdAt: number;
+  /** Array index for children, node index for nodes. */
+  readonly index?: number;
+  /** Parent job id of a child or node. */
+  readonly parent?: JobRecord;
+  status: JobStatus;
+  statusReason?: string;
+  startedAt?: number;
+  stoppedAt?: number;
+  /** Finished attempts, oldest first (AWS lists finished attempts only). */
+  attempts?: AttemptRecord[];
+  /** The attempt in progress (STARTING or RUNNING). */
+  current?: AttemptRecord;
+  isCancelled?: boolean;
+  isTerminated?: boolean;
+  /** Tags added after submit (TagResource on a job). */
+  extraTags?: Record<string, string>;
+  /** Runtime only: dependencies not yet SUCCEEDED. */
+  unmetDependencies: number;
+  /** Runtime only, array parents: children by status, and whether the parent's own dependencies are met. */
+  summary?: Record<JobStatus, number>;
+  /** Runtime only, array parents and multi-node jobs: their children or nodes, by index. */
+  members?: JobRecord[];
+  /** Runtime only, array parents: dependencies released. */
+  released?: boolean;
+  /** Runtime only: the queue-blocked reason once reported, so the event fires once. */
+  blockedReason?: string;
+  /** Runtime only, array parents: the reason to end with once the children are done (cancel, failed dependency). */
+  endReason?: string;
+}

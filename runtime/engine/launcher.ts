@@ -1,0 +1,105 @@
+/**
+ * How the engine starts a job attempt. One small interface, so a container launcher (docker,
+ * podman) can replace the default host-process launcher without touching the scheduler.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+
+/** One process to start for a job attempt (or for one node of a multi-node job). */
+export interface LaunchRequest {
+  /** The container's command after overrides and `Ref::` substitution: argv, never a shell line. */
+  readonly command: readonly string[];
+  /** The whole environment the process sees (no host variables beyond what the engine put here). */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Working directory for the attempt; exists when `launch` is called. */
+  readonly workDir: string;
+  /** File that receives stdout and stderr combined, like the attempt's CloudWatch log stream. */
+  readonly logFile: string;
+  /** The image the job definition names: recorded for a container launcher, ignored by the host launcher. */
+  readonly image?: string;
+}
+
+/** How a launched process ended. */
+export interface ProcessExit {
+  /** Exit code as a container reports it: the process's own code, or 128 + signal number when a signal killed it. */
+  readonly exitCode?: number;
+  /** Set when the process could not be started at all (no exit code then), e.g. command not found. */
+  readonly startError?: string;
+}
+
+/** A running attempt, as the engine sees it. */
+export interface LaunchedProcess {
+  /** Resolves once, when the process is running (`true`) or failed to start (`false`). */
+  readonly started: Promise<boolean>;
+  /** Resolves once, when the process has ended (or failed to start). */
+  readonly exited: Promise<ProcessExit>;
+  /** Sends a signal to the process and everything it started; a no-op once it ended. */
+  signal(signal: 'SIGTERM' | 'SIGKILL'): void;
+}
+
+/** Starts processes for job attempts. */
+export interface ProcessLauncher {
+  /** Starts one process; must not throw for a bad command, but report it through `exited`. */
+  launch(request: LaunchRequest): LaunchedProcess;
+}
+
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+
+/**
+ * Runs the command as a process on this host, in its own process group (so a timeout or a
+ * terminate reaches `sh -c` children too), with stdout and stderr appended to the log file.
+ */
+export class HostProcessLauncher implements ProcessLauncher {
+  /** Starts the command with `spawn` (argv, no shell). */
+  public launch(request: LaunchRequest): LaunchedProcess {
+    const logFd = fs.openSync(request.logFile, 'a');
+    let ended = false;
+    let settleStarted: (value: boolean) => void = () => undefined;
+    const started = new Promise<boolean>((resolve) => (settleStarted = resolve));
+    const child = spawn(request.command[0], request.command.slice(1), {
+      cwd: request.workDir,
+      env: { ...request.environment },
+      stdio: ['ignore', logFd, logFd],
+      detached: true,
+    });
+    fs.closeSync(logFd);
+    const exited = new Promise<ProcessExit>((resolve) => {
+      child.once('error', (error: NodeJS.ErrnoException) => {
+        if (ended) {
+          return;
+        }
+        ended = true;
+        settleStarted(false);
+        fs.appendFileSync(request.logFile, `batchkit: cannot start ${JSON.stringify(request.command[0])}: ${error.message}\n`);
+        resolve({ startError: startErrorReason(request.command[0], error) });
+      });
+      child.once('exit', (code, signal) => {
+        ended = true;
+        resolve({ exitCode: code ?? 128 + (signal ? SIGNAL_NUMBERS[signal] ?? 0 : 0) });
+      });
+    });
+    child.once('spawn', () => settleStarted(true));
+    return {
+      started,
+      exited,
+      signal(signal) {
+        if (ended || child.pid === undefined) {
+          return;
+        }
+        try {
+          process.kill(-child.pid, signal);
+        } catch {
+          // The group is already gone: the exit event is on its way.
+        }
+      },
+    };
+  }
+}
+
+/** The reason ECS gives when a container's entry point cannot be executed, adapted to a host process. */
+function startErrorReason(command: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') {
+    return `CannotStartContainerError: exec: "${command}": executable file not found in $PATH`;
+  }
+  return `CannotStartContainerError: exec: "${command}": ${error.message}`;
+}

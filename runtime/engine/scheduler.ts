@@ -1,0 +1,168 @@
+/**
+ * Placement: which RUNNABLE job starts next, and on which compute environment. Queues are served
+ * by priority (higher first); inside a queue jobs go in submission order, and the head of a queue
+ * waits for room rather than being overtaken, as on AWS. A head that can never fit blocks its
+ * queue, which is what AWS's "Batch Job Queue Blocked" event and `jobStateTimeLimitActions` are for.
+ */
+import type * as batch from '@aws-sdk/client-batch';
+import { placementNeeds, ResourceNeeds } from './job-container';
+import type { JobRecord, JobSpec } from './job-record';
+import type { ResourceRegistry } from './resources';
+import { RunnableHeap } from './runnable-heap';
+
+/** What the machine offers to each compute environment. */
+export interface HostCapacity {
+  /** vCPUs a compute environment may use (each CE is capped at this or its `maxvCpus`, whichever is smaller). */
+  readonly vcpus: number;
+  /** Memory a compute environment may use, in MiB. */
+  readonly memoryMiB: number;
+  /**
+   * GPUs a compute environment may use.
+   * @default 0 - the engine starts host processes and does not hand out GPUs
+   */
+  readonly gpus?: number;
+}
+
+/** What the scheduler asks of the engine. */
+export interface PlacementActions {
+  /** Starts a job on a compute environment (its resources are already reserved). */
+  start(job: JobRecord, computeEnvironment: string, needs: ResourceNeeds): void;
+  /** Reports that a queue's head can never be placed on the queue's compute environments. */
+  blocked(queue: batch.JobQueueDetail, job: JobRecord, reason: string): void;
+}
+
+/** The AWS reason for a job whose vCPUs exceed every compute environment's `maxvCpus`. */
+export const MAX_RESOURCE_REASON = 'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE - CE(s) associated with the job queue cannot meet the CPU requirement of the job.';
+/** The AWS reason for a job that asks for more than any compute environment's instances offer. */
+export const JOB_RESOURCE_REASON = 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue.';
+
+interface Usage {
+  milliVcpus: number;
+  memoryMiB: number;
+  gpus: number;
+}
+
+/** Runnable heaps per queue and resource usage per compute environment. */
+export class Scheduler {
+  private readonly heaps = new Map<string, RunnableHeap>();
+  private readonly usage = new Map<string, Usage>();
+  private readonly needsBySpec = new WeakMap<JobSpec, ResourceNeeds>();
+
+  constructor(private readonly resources: ResourceRegistry, private readonly host: HostCapacity, private readonly actions: PlacementActions) {}
+
+  /** Adds a RUNNABLE job to its queue. */
+  public enqueue(job: JobRecord): void {
+    let heap = this.heaps.get(job.spec.queueName);
+    if (!heap) {
+      heap = new RunnableHeap();
+      this.heaps.set(job.spec.queueName, heap);
+    }
+    heap.push(job);
+  }
+
+  /** Gives back what a finished job held. */
+  public release(computeEnvironment: string, needs: ResourceNeeds): void {
+    const used = this.usageOf(computeEnvironment);
+    used.milliVcpus -= needs.milliVcpus;
+    used.memoryMiB -= needs.memoryMiB;
+    used.gpus -= needs.gpus;
+  }
+
+  /** What a compute environment can hold at most: its `maxvCpus` or the host's vCPUs, whichever is smaller; the host's memory and GPUs. */
+  public capacityOf(ce: batch.ComputeEnvironmentDetail): ResourceNeeds {
+    const maxvCpus = ce.type === 'MANAGED' ? ce.computeResources?.maxvCpus : undefined;
+    const vcpus = maxvCpus === undefined ? this.host.vcpus : Math.min(maxvCpus, this.host.vcpus);
+    return { milliVcpus: vcpus * 1000, memoryMiB: this.host.memoryMiB, gpus: this.host.gpus ?? 0 };
+  }
+
+  /** One placement pass over every enabled queue; starts what fits now. */
+  public place(): void {
+    const queues = [...this.resources.jobQueues.values()]
+      .filter((queue) => queue.state === 'ENABLED' && this.heaps.get(queue.jobQueueName!)?.size)
+      .sort((a, b) => b.priority! - a.priority!);
+    // A compute environment that a higher-priority queue's head is waiting for is not handed to lower-priority queues.
+    const awaited = new Set<string>();
+    for (const queue of queues) {
+      this.placeQueue(queue, awaited);
+    }
+  }
+
+  private placeQueue(queue: batch.JobQueueDetail, awaited: Set<string>): void {
+    const heap = this.heaps.get(queue.jobQueueName!)!;
+    const computeEnvironments = (queue.computeEnvironmentOrder ?? [])
+      .map((entry) => this.resources.findComputeEnvironment(entry.computeEnvironment!))
+      .filter((ce): ce is batch.ComputeEnvironmentDetail => ce?.state === 'ENABLED');
+    if (computeEnvironments.length === 0) {
+      return;
+    }
+    for (let head = heap.peek(); head; head = heap.peek()) {
+      if (head.status !== 'RUNNABLE') {
+        heap.pop();
+        continue;
+      }
+      const needs = this.needsOf(head);
+      const target = computeEnvironments.find((ce) => !awaited.has(ce.computeEnvironmentName!) && this.fitsNow(ce, needs));
+      if (target) {
+        heap.pop();
+        this.reserve(target.computeEnvironmentName!, needs);
+        this.actions.start(head, target.computeEnvironmentName!, needs);
+        continue;
+      }
+      const possible = computeEnvironments.filter((ce) => fits(this.capacityOf(ce), needs));
+      if (possible.length === 0) {
+        this.actions.blocked(queue, head, this.blockedReason(computeEnvironments, needs));
+      }
+      for (const ce of possible) {
+        awaited.add(ce.computeEnvironmentName!);
+      }
+      return;
+    }
+  }
+
+  private blockedReason(computeEnvironments: batch.ComputeEnvironmentDetail[], needs: ResourceNeeds): string {
+    const capacities = computeEnvironments.map((ce) => this.capacityOf(ce));
+    const largest = capacities.reduce((best, capacity) => (capacity.milliVcpus > best.milliVcpus ? capacity : best));
+    const maxvCpusTooSmall = computeEnvironments.every((ce) => ce.type === 'MANAGED' && (ce.computeResources?.maxvCpus ?? Infinity) * 1000 < needs.milliVcpus);
+    const base = maxvCpusTooSmall ? MAX_RESOURCE_REASON : JOB_RESOURCE_REASON;
+    return `${base} The job asks for ${needs.milliVcpus / 1000} vCPUs, ${needs.memoryMiB} MiB and ${needs.gpus} GPUs;`
+      + ` the largest compute environment offers ${largest.milliVcpus / 1000} vCPUs, ${largest.memoryMiB} MiB and ${largest.gpus} GPUs`;
+  }
+
+  private needsOf(job: JobRecord): ResourceNeeds {
+    if (job.kind === 'multinode') {
+      return placementNeeds(job);
+    }
+    let needs = this.needsBySpec.get(job.spec);
+    if (!needs) {
+      needs = placementNeeds(job);
+      this.needsBySpec.set(job.spec, needs);
+    }
+    return needs;
+  }
+
+  private fitsNow(ce: batch.ComputeEnvironmentDetail, needs: ResourceNeeds): boolean {
+    const capacity = this.capacityOf(ce);
+    const used = this.usageOf(ce.computeEnvironmentName!);
+    return fits({ milliVcpus: capacity.milliVcpus - used.milliVcpus, memoryMiB: capacity.memoryMiB - used.memoryMiB, gpus: capacity.gpus - used.gpus }, needs);
+  }
+
+  private reserve(computeEnvironment: string, needs: ResourceNeeds): void {
+    const used = this.usageOf(computeEnvironment);
+    used.milliVcpus += needs.milliVcpus;
+    used.memoryMiB += needs.memoryMiB;
+    used.gpus += needs.gpus;
+  }
+
+  private usageOf(computeEnvironment: string): Usage {
+    let used = this.usage.get(computeEnvironment);
+    if (!used) {
+      used = { milliVcpus: 0, memoryMiB: 0, gpus: 0 };
+      this.usage.set(computeEnvironment, used);
+    }
+    return used;
+  }
+}
+
+function fits(free: ResourceNeeds, needs: ResourceNeeds): boolean {
+  return needs.milliVcpus <= free.milliVcpus && needs.memoryMiB <= free.memoryMiB && needs.gpus <= free.gpus;
+}

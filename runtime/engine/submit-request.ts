@@ -1,0 +1,152 @@
+/**
+ * Validates a SubmitJob request against the engine's resources and jobs and turns it into the
+ * immutable `JobSpec` the engine keeps (limits from the Batch API model and BATCH-FACTS.md).
+ */
+import type * as batch from '@aws-sdk/client-batch';
+import { checkInteger, checkName, checkTags, invalid, requireString, shown } from './errors';
+import type { JobRecord, JobSpec } from './job-record';
+import type { ResourceRegistry } from './resources';
+import { checkRetryStrategy } from './retry-policy';
+
+/** Most dependencies a job may have. */
+export const MAX_DEPENDENCIES = 20;
+/** Array size bounds. */
+export const MIN_ARRAY_SIZE = 2;
+export const MAX_ARRAY_SIZE = 10_000;
+/** Shortest attempt timeout AWS accepts. */
+export const MIN_TIMEOUT_SECONDS = 60;
+
+/** Looks up an existing job (or child, or node) by id. */
+export type JobLookup = (jobId: string) => JobRecord | undefined;
+
+/** Checks the request and builds its spec; throws `BatchClientException` on the first problem. */
+export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceRegistry, findJob: JobLookup): JobSpec {
+  if (typeof input !== 'object' || input === null) {
+    invalid(`the SubmitJob request must be an object: given ${shown(input)}`);
+  }
+  checkName(input.jobName, 'jobName');
+  const queue = resources.jobQueue(requireString(input.jobQueue, 'jobQueue'));
+  if (queue.state !== 'ENABLED') {
+    invalid(`job queue ${shown(queue.jobQueueName)} is DISABLED: it does not accept new jobs`);
+  }
+  const definition = resources.resolveJobDefinition(requireString(input.jobDefinition, 'jobDefinition'));
+  const multiNode = definition.type === 'multinode';
+  const arraySize = checkInteger(input.arrayProperties?.size, 'arrayProperties.size', MIN_ARRAY_SIZE, MAX_ARRAY_SIZE);
+  if (input.arrayProperties && arraySize === undefined) {
+    invalid(`arrayProperties.size is required with arrayProperties: expected an integer from ${MIN_ARRAY_SIZE} to ${MAX_ARRAY_SIZE}`);
+  }
+  if (multiNode && arraySize !== undefined) {
+    invalid(`arrayProperties cannot be used with multinode job definition ${shown(definition.jobDefinitionName)}: multi-node parallel jobs are not array jobs`);
+  }
+  if (multiNode && input.containerOverrides) {
+    invalid(`containerOverrides cannot be used with multinode job definition ${shown(definition.jobDefinitionName)}: use nodeOverrides`);
+  }
+  if (!multiNode && input.nodeOverrides) {
+    invalid(`nodeOverrides can only be used with a multinode job definition: ${shown(definition.jobDefinitionName)} is a container job definition`);
+  }
+  checkDependencies(input, arraySize, findJob);
+  checkRetryStrategy(input.retryStrategy, 'retryStrategy');
+  checkInteger(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', MIN_TIMEOUT_SECONDS, Number.MAX_SAFE_INTEGER);
+  checkOverrides(input.containerOverrides, 'containerOverrides');
+  const numNodes = multiNode ? checkNodeOverrides(input.nodeOverrides, definition) : undefined;
+  const requestTags = checkTags(input.tags, 'tags') ?? {};
+  if (Object.keys(requestTags).length === 0 && input.tags !== undefined) {
+    invalid(`tags must hold 1 to 50 tags when given: given an empty map`);
+  }
+  if (queue.schedulingPolicyArn && input.shareIdentifier === undefined) {
+    invalid(`shareIdentifier is required: job queue ${shown(queue.jobQueueName)} has a fair-share scheduling policy`);
+  }
+  if (!queue.schedulingPolicyArn && input.shareIdentifier !== undefined) {
+    invalid(`shareIdentifier ${shown(input.shareIdentifier)} cannot be used: job queue ${shown(queue.jobQueueName)} has no fair-share scheduling policy`);
+  }
+  checkInteger(input.schedulingPriorityOverride, 'schedulingPriorityOverride', 0, 9999);
+  const propagateTags = input.propagateTags ?? definition.propagateTags ?? false;
+  return {
+    request: { ...input, jobQueue: queue.jobQueueArn, jobDefinition: definition.jobDefinitionArn },
+    queueName: queue.jobQueueName!,
+    jobDefinition: definition,
+    parameters: { ...definition.parameters, ...input.parameters },
+    retryStrategy: input.retryStrategy ?? definition.retryStrategy,
+    timeoutSeconds: input.timeout?.attemptDurationSeconds ?? definition.timeout?.attemptDurationSeconds,
+    tags: propagateTags ? { ...definition.tags, ...requestTags } : requestTags,
+    numNodes,
+  };
+}
+
+function checkDependencies(input: batch.SubmitJobRequest, arraySize: number | undefined, findJob: JobLookup): void {
+  const dependencies = input.dependsOn ?? [];
+  if (!Array.isArray(dependencies)) {
+    invalid(`dependsOn must be a list of {jobId, type}: given ${shown(dependencies)}`);
+  }
+  if (dependencies.length > MAX_DEPENDENCIES) {
+    invalid(`dependsOn has ${dependencies.length} entries, expected at most ${MAX_DEPENDENCIES}`);
+  }
+  dependencies.forEach((dependency, index) => {
+    const field = `dependsOn[${index}]`;
+    if (dependency.type !== undefined && dependency.type !== 'N_TO_N' && dependency.type !== 'SEQUENTIAL') {
+      invalid(`${field}.type must be N_TO_N or SEQUENTIAL: given ${shown(dependency.type)}`);
+    }
+    if (dependency.type === 'SEQUENTIAL') {
+      if (arraySize === undefined) {
+        invalid(`${field}: a SEQUENTIAL dependency needs an array job: expected arrayProperties.size`);
+      }
+      if (dependency.jobId !== undefined) {
+        invalid(`${field}: a SEQUENTIAL dependency takes no jobId: given ${shown(dependency.jobId)}`);
+      }
+      return;
+    }
+    const jobId = requireString(dependency.jobId, `${field}.jobId`);
+    const target = findJob(jobId) ?? invalid(`${field}.jobId ${shown(jobId)} is not a job this engine knows: expected the id of a submitted job`);
+    if (dependency.type === 'N_TO_N') {
+      if (arraySize === undefined) {
+        invalid(`${field}: an N_TO_N dependency needs an array job: expected arrayProperties.size`);
+      }
+      if (target.kind !== 'array') {
+        invalid(`${field}: an N_TO_N dependency must name an array job: ${shown(jobId)} is not one`);
+      }
+      const targetSize = target.spec.request.arrayProperties!.size!;
+      if (targetSize !== arraySize) {
+        invalid(`${field}: an N_TO_N dependency needs arrays of the same size: ${shown(jobId)} has ${targetSize} children, this job ${arraySize}`);
+      }
+    }
+  });
+}
+
+function checkOverrides(overrides: batch.ContainerOverrides | undefined, field: string): void {
+  if (!overrides) {
+    return;
+  }
+  if (overrides.command !== undefined && (!Array.isArray(overrides.command) || overrides.command.some((argument) => typeof argument !== 'string'))) {
+    invalid(`${field}.command must be a list of strings: given ${shown(overrides.command)}`);
+  }
+  for (const pair of overrides.environment ?? []) {
+    if (typeof pair.name !== 'string' || pair.name.length === 0) {
+      invalid(`${field}.environment entry ${shown(pair)} has no name: expected {name, value}`);
+    }
+    if (pair.name.startsWith('AWS_BATCH')) {
+      invalid(`${field}.environment variable ${shown(pair.name)} is reserved: names starting with AWS_BATCH are set by Batch`);
+    }
+  }
+  for (const requirement of overrides.resourceRequirements ?? []) {
+    if (!['VCPU', 'MEMORY', 'GPU'].includes(requirement.type as string) || !(Number(requirement.value) > 0)) {
+      invalid(`${field}.resourceRequirements entry ${shown(requirement)} is invalid: expected type VCPU, MEMORY or GPU with a positive value`);
+    }
+  }
+}
+
+function checkNodeOverrides(overrides: batch.NodeOverrides | undefined, definition: batch.JobDefinition): number {
+  const properties = definition.nodeProperties!;
+  const numNodes = checkInteger(overrides?.numNodes, 'nodeOverrides.numNodes', 1, 1000) ?? properties.numNodes!;
+  if (properties.mainNode! >= numNodes) {
+    invalid(`nodeOverrides.numNodes ${numNodes} leaves out main node ${properties.mainNode}: expected more than ${properties.mainNode} nodes`);
+  }
+  (overrides?.nodePropertyOverrides ?? []).forEach((override, index) => {
+    const field = `nodeOverrides.nodePropertyOverrides[${index}]`;
+    const target = requireString(override.targetNodes, `${field}.targetNodes`);
+    if (!/^(\d+)?(:(\d+)?)?$/.test(target) || target === ':') {
+      invalid(`${field}.targetNodes ${shown(target)} is not a node range: expected "0:3", ":3", "3:" or "3"`);
+    }
+    checkOverrides(override.containerOverrides, `${field}.containerOverrides`);
+  });
+  return numNodes;
+}

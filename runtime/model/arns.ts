@@ -1,0 +1,84 @@
+/**
+ * AWS Batch ARNs, built and parsed the way AWS spells them, so resources created by the local
+ * engine are addressable by name or ARN exactly as on AWS.
+ */
+
+/** The Batch resource types that have ARNs. */
+export type BatchResourceType = 'job' | 'job-queue' | 'compute-environment' | 'job-definition';
+
+/** Where ARNs are minted: the partition is always `aws` for the local engine. */
+export interface ArnScope {
+  /** Region part of the ARN, e.g. `us-east-1`. */
+  readonly region: string;
+  /** Twelve-digit account id. */
+  readonly accountId: string;
+}
+
+/** The parts of a Batch ARN. */
+export interface ParsedBatchArn {
+  /** Partition, e.g. `aws`. */
+  readonly partition: string;
+  /** Region part. */
+  readonly region: string;
+  /** Account part. */
+  readonly accountId: string;
+  /** Resource type, e.g. `job-queue`. */
+  readonly resourceType: BatchResourceType;
+  /** What follows the type: a name, a job id, or `name:revision` for job definitions. */
+  readonly resourceName: string;
+}
+
+const BATCH_ARN = /^arn:(aws[a-z-]*):batch:([a-z0-9-]+):(\d{12}):(job|job-queue|compute-environment|job-definition)\/(.+)$/;
+
+/** ARN of a job (or an array child `<id>:<index>`, or a node `<id>#<n>`). */
+export function jobArn(scope: ArnScope, jobId: string): string {
+  return batchArn(scope, 'job', jobId);
+}
+
+/** ARN of a job queue. */
+export function jobQueueArn(scope: ArnScope, name: string): string {
+  return batchArn(scope, 'job-queue', name);
+}
+
+/** ARN of a compute environment. */
+export function computeEnvironmentArn(scope: ArnScope, name: string): string {
+  return batchArn(scope, 'compute-environment', name);
+}
+
+/** ARN of one revision of a job definition. */
+export function jobDefinitionArn(scope: ArnScope, name: string, revision: number): string {
+  return batchArn(scope, 'job-definition', `${name}:${revision}`);
+}
+
+/** Builds `arn:aws:batch:<region>:<account>:<type>/<name>`. */
+export function batchArn(scope: ArnScope, resourceType: BatchResourceType, resourceName: string): string {
+  return `arn:aws:batch:${scope.region}:${scope.accountId}:${resourceType}/${resourceName}`;
+}
+
+/** Splits a Batch ARN into its parts; `undefined` when the string is not a Batch ARN. */
+export function parseBatchArn(arn: string): ParsedBatchArn | undefined {
+  const match = BATCH_ARN.exec(arn);
+  if (!match) {
+    return undefined;
+  }
+  return {
+    partition: match[1],
+    region: match[2],
+    accountId: match[3],
+    resourceType: match[4] as BatchResourceType,
+    resourceName: match[5],
+  };
+}
+
+/**
+ * The name in a reference that AWS accepts as "name or ARN": the ARN's resource name when it is
+ * an ARN of the expected type, the string itself when it is not an ARN at all, `undefined` when
+ * it is an ARN of another type.
+ */
+export function nameFromReference(reference: string, resourceType: BatchResourceType): string | undefined {
+  if (!reference.startsWith('arn:')) {
+    return reference;
+  }
+  const parsed = parseBatchArn(reference);
+  return parsed?.resourceType === resourceType ? parsed.resourceName : undefined;
+}
