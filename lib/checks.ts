@@ -1,0 +1,31 @@
+import { IAspect } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import { IConstruct } from 'constructs';
+import { addChecks, computeCheck, jobDefinitionCheck, queueCheck } from './private/resource-checks';
+import { checkedByConstruct } from './private/registry';
+
+/**
+ * batchkit's synth-time checks for an app written with plain `aws-cdk-lib/aws-batch`
+ * constructs: queue rules, multi-node rules, job definition rules, and that every job
+ * definition fits at least one queue of the app. Errors fail synth naming the construct path;
+ * values that are tokens are skipped with a warning.
+ *
+ * @example
+ * Aspects.of(app).add(new BatchChecks());
+ */
+export class BatchChecks implements IAspect {
+  public visit(node: IConstruct): void {
+    if (node instanceof batch.CfnJobDefinition && !checkedByConstruct.has(node)) {
+      checkedByConstruct.add(node);
+      addChecks(node, () => jobDefinitionCheck(node, undefined));
+    } else if (node instanceof batch.JobQueue) {
+      const cfn = node.node.defaultChild as batch.CfnJobQueue;
+      if (checkedByConstruct.has(cfn)) return;
+      checkedByConstruct.add(cfn);
+      addChecks(node, () => queueCheck(node));
+    } else if (node instanceof batch.CfnComputeEnvironment && !checkedByConstruct.has(node)) {
+      checkedByConstruct.add(node);
+      addChecks(node, () => computeCheck(node));
+    }
+  }
+}

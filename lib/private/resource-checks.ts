@@ -1,0 +1,157 @@
+import { Annotations, Stack } from 'aws-cdk-lib';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import { IConstruct } from 'constructs';
+import { multiNodeCapableCompute, multiNodeQueueProblem, nodeLayoutProblems } from '../../runtime/model/multi-node-rules';
+import { JobDescription, PlacementVerdict, QueueDescription, computeOffer, placeOnQueue } from '../../runtime/model/placement';
+import { queueFindings } from '../../runtime/model/queue-rules';
+import { environmentNameProblems, evaluateOnExitProblems, retryAttemptsProblems, timeoutProblems } from '../../runtime/model/retry-rules';
+import { Described, cfnComputeOf, describeCompute, describeJobDefinition, displayName } from './describe';
+
+/*
+ * The synth-time checks, one function per resource kind, returning findings that
+ * `addChecks` turns into validation errors (which fail synth) and warning annotations. The
+ * constructs attach them to themselves; the `BatchChecks` aspect attaches them to plain L2
+ * resources. The rules themselves live in runtime/model as pure functions.
+ */
+
+/** What one check found. */
+export interface Findings {
+  /** Problems that make a resource fail to deploy or a job never run. */
+  readonly errors: string[];
+  /** Advice, and checks skipped because a value is a token. */
+  readonly warnings: string[];
+}
+
+/** Runs `check` when the app is validated: errors fail synth, warnings become annotations on `target`. */
+export function addChecks(target: IConstruct, check: () => Findings): void {
+  target.node.addValidation({
+    validate: () => {
+      const findings = check();
+      for (const warning of findings.warnings) Annotations.of(target).addWarningV2('batchkit:check', warning);
+      return findings.errors;
+    },
+  });
+}
+
+function skippedFor(subject: string, unresolved: readonly string[]): string[] {
+  return unresolved.length === 0 ? [] : [`${subject}: skipped checks of ${unresolved.join(', ')} because the value is a token resolved only at deploy time`];
+}
+
+/** A queue described for the rules, from its L2 construct. */
+export function describeQueue(queue: batch.IJobQueue): Described<QueueDescription & { orders: number[]; stateTimeLimitSeconds: number[] }> {
+  if (!(queue instanceof batch.JobQueue)) return { unresolved: [`queue '${queue.node.id}' (imported: its compute environments are unknown)`] };
+  const unresolved: string[] = [];
+  const computeEnvironments = [];
+  const orders: number[] = [];
+  for (const entry of queue.computeEnvironments) {
+    const cfn = cfnComputeOf(entry.computeEnvironment);
+    const described = cfn ? describeCompute(cfn) : { unresolved: [`compute environment '${entry.computeEnvironment.node.id}' (imported)`] };
+    unresolved.push(...described.unresolved);
+    if (described.value) {
+      computeEnvironments.push(described.value);
+      orders.push(entry.order);
+    }
+  }
+  const cfnQueue = queue.node.defaultChild as batch.CfnJobQueue;
+  const actions = (Stack.of(queue).resolve(cfnQueue.jobStateTimeLimitActions) ?? []) as Array<{ maxTimeSeconds?: unknown }>;
+  const stateTimeLimitSeconds = actions.map((a) => a.maxTimeSeconds).filter((s): s is number => typeof s === 'number');
+  if (stateTimeLimitSeconds.length < actions.length) unresolved.push('jobStateTimeLimitActions.maxTimeSeconds');
+  return { value: { name: queue.node.id, computeEnvironments, orders, stateTimeLimitSeconds }, unresolved };
+}
+
+/** Queue rules: 1..3 compute environments, distinct orders, one kind, one architecture, time limits. */
+export function queueCheck(queue: batch.IJobQueue): Findings {
+  const described = describeQueue(queue);
+  const warnings = skippedFor(`queue '${queue.node.id}'`, described.unresolved);
+  if (!described.value) return { errors: [], warnings };
+  const q = described.value;
+  // With a compute environment left out as unresolved, the count and mix rules would judge a partial queue.
+  if (described.unresolved.length > 0) return { errors: [], warnings };
+  const findings = queueFindings({
+    name: q.name,
+    computeEnvironments: q.computeEnvironments.map((compute, i) => ({ compute, order: q.orders[i] })),
+    stateTimeLimitSeconds: q.stateTimeLimitSeconds,
+  });
+  return { errors: findings.errors, warnings: [...warnings, ...findings.warnings] };
+}
+
+/** Compute rules: instance types the catalog does not know are reported, never silently passed. */
+export function computeCheck(cfn: batch.CfnComputeEnvironment): Findings {
+  const described = describeCompute(cfn);
+  const subject = `compute environment '${displayName(cfn)}'`;
+  const warnings = skippedFor(subject, described.unresolved);
+  if (described.value) {
+    for (const entry of computeOffer(described.value).unknownEntries) {
+      warnings.push(`${subject} lists instance type '${entry}' that batchkit's catalog does not know: placement checks cannot judge it`);
+    }
+  }
+  return { errors: [], warnings };
+}
+
+function appQueues(scope: IConstruct): batch.JobQueue[] {
+  return scope.node.root.node.findAll().filter((c): c is batch.JobQueue => c instanceof batch.JobQueue);
+}
+
+/**
+ * Job definition rules (retry, timeout, environment, multi-node layout) and placement: on each
+ * bound queue, or, when `queues` is undefined, on at least one queue of the app.
+ */
+export function jobDefinitionCheck(cfn: batch.CfnJobDefinition, queues: readonly batch.IJobQueue[] | undefined): Findings {
+  const described = describeJobDefinition(cfn);
+  const facts = described.value!;
+  const subject = facts.subject;
+  const errors: string[] = [];
+  const warnings = skippedFor(subject, described.unresolved);
+  const prefixed = (problems: string[]) => problems.map((p) => `${subject} ${p}`);
+  if (facts.retryAttempts !== undefined) errors.push(...prefixed(retryAttemptsProblems(facts.retryAttempts)));
+  errors.push(...prefixed(evaluateOnExitProblems(facts.evaluateOnExit)));
+  if (facts.timeoutSeconds !== undefined) errors.push(...prefixed(timeoutProblems(facts.timeoutSeconds)));
+  errors.push(...prefixed(environmentNameProblems(facts.environmentNames)));
+  if (facts.nodes) errors.push(...prefixed(nodeLayoutProblems(facts.nodes.numNodes, facts.nodes.mainNode, facts.nodes.targetNodes)));
+  const placement = queues === undefined ? placeAnywhere(cfn, facts.jobs, !!facts.nodes) : placeOnBound(facts.jobs, queues, !!facts.nodes, subject);
+  return { errors: [...errors, ...placement.errors], warnings: [...warnings, ...placement.warnings] };
+}
+
+function verdictOn(job: JobDescription, queue: QueueDescription, multiNode: boolean): PlacementVerdict {
+  if (multiNode) {
+    const problem = multiNodeQueueProblem(job.subject, queue);
+    if (problem) return { status: 'never-fits', reason: problem };
+    return placeOnQueue(job, multiNodeCapableCompute(queue));
+  }
+  return placeOnQueue(job, queue);
+}
+
+function placeOnBound(jobs: readonly JobDescription[], queues: readonly batch.IJobQueue[], multiNode: boolean, subject: string): Findings {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  for (const queue of queues) {
+    const described = describeQueue(queue);
+    warnings.push(...skippedFor(`placement of ${subject} on queue '${queue.node.id}'`, described.unresolved));
+    if (!described.value || described.unresolved.length > 0) continue;
+    for (const job of jobs) {
+      const verdict = verdictOn(job, described.value, multiNode);
+      if (verdict.status === 'never-fits') errors.push(verdict.reason);
+      if (verdict.status === 'unknown') warnings.push(verdict.reason);
+    }
+  }
+  return { errors, warnings };
+}
+
+function placeAnywhere(scope: IConstruct, jobs: readonly JobDescription[], multiNode: boolean): Findings {
+  const queues = appQueues(scope).map(describeQueue).filter((d) => d.value && d.unresolved.length === 0).map((d) => d.value!);
+  // An app without (checkable) queues may submit to queues declared elsewhere: nothing to judge.
+  if (queues.length === 0) return { errors: [], warnings: [] };
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  for (const job of jobs) {
+    const verdicts = queues.map((q) => verdictOn(job, q, multiNode));
+    if (verdicts.some((v) => v.status === 'fits')) continue;
+    const unknown = verdicts.filter((v) => v.status === 'unknown');
+    if (unknown.length > 0) {
+      warnings.push(...unknown.map((v) => v.reason));
+      continue;
+    }
+    errors.push(`${job.subject} is bound to no queue and fits none of the app's queues: ${verdicts.map((v) => v.reason).join('; ')}`);
+  }
+  return { errors, warnings };
+}
