@@ -137,20 +137,26 @@ export class JobGraph {
     this.drain();
   }
 
-  /** Fails a job that has not started (dependency failed, cancelled): children and nodes too. */
+  /**
+   * Fails a job that has not started (dependency failed, cancelled), with its waiting children or
+   * its nodes; a job already STARTING, RUNNING or finished is left alone, as CancelJob does on AWS.
+   */
   public fail(job: JobRecord, reason: string, flags: { cancelled?: boolean } = {}): void {
-    if (isTerminalStatus(job.status)) {
+    if (job.kind !== 'array' && !isWaiting(job)) {
       return;
     }
     if (flags.cancelled) {
       job.isCancelled = true;
     }
     if (job.kind === 'array') {
-      job.endReason = reason;
-      for (const child of job.members!) {
-        if (child.status === 'SUBMITTED' || child.status === 'PENDING' || child.status === 'RUNNABLE') {
-          this.fail(child, reason, flags);
-        }
+      if (!isTerminalStatus(job.status)) {
+        job.endReason = reason;
+        // Every waiting child gets this reason, not the SEQUENTIAL "dependent job failed" its predecessor would cascade.
+        this.deferringConsequences(() => {
+          for (const child of job.members!) {
+            this.fail(child, reason, flags);
+          }
+        });
       }
       return;
     }
@@ -256,6 +262,20 @@ export class JobGraph {
     }
   }
 
+  private deferringConsequences(action: () => void): void {
+    if (this.draining) {
+      action();
+      return;
+    }
+    this.draining = true;
+    try {
+      action();
+    } finally {
+      this.draining = false;
+    }
+    this.drain();
+  }
+
   /** Processes finished jobs until none are left: dependents, N_TO_N siblings, SEQUENTIAL successors, array parents. */
   private drain(): void {
     if (this.draining) {
@@ -314,6 +334,11 @@ export class JobGraph {
       this.release(dependent);
     }
   }
+}
+
+/** Whether a job is still waiting to start (the states CancelJob acts on). */
+function isWaiting(job: JobRecord): boolean {
+  return job.status === 'SUBMITTED' || job.status === 'PENDING' || job.status === 'RUNNABLE';
 }
 
 function member(parent: JobRecord, jobId: string, kind: JobKind, index: number, status: JobStatus): JobRecord {

@@ -102,3 +102,9 @@ export async function eventually(condition: () => boolean | Promise<boolean>, wh
 
 /** Re-exported so tests type their clocks without reaching into the engine. */
 export type { EngineClock };
+
+/**
+ * A shell snippet that waits (at most 20 s) until the file named by `$GATE` exists: jobs that must
+ * stay RUNNING until the test says so. Open the gate by creating the file.
+ */
+export const WAIT_FOR_GATE = 'i=0; while [ ! -f "$GATE" ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done';
