@@ -32,13 +32,11 @@ function isResolved(value: unknown): boolean {
   return value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
 }
 
+// The L2 renders numbers with `toString()`, which turns a number token into a string of its
+// encoded double: parse it back and recognise the token rather than read a huge negative number.
 function asNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && value.trim() !== '' && !Token.isUnresolved(value)) {
-    const n = Number(value);
-    return Number.isFinite(n) ? n : undefined;
-  }
-  return undefined;
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' && !Token.isUnresolved(value) ? Number(value) : NaN;
+  return Number.isFinite(n) && !Token.isUnresolved(n) ? n : undefined;
 }
 
 /** The L1 resource behind an L2 compute environment; `undefined` for imported ones. */
@@ -93,14 +91,14 @@ interface ContainerProps {
 }
 
 function describeContainer(
-  container: ContainerProps, subject: string, platform: JobPlatform, architecture: CpuArchitecture | undefined, instanceType: string | undefined, unresolved: string[],
+  container: ContainerProps, subject: string, label: string, platform: JobPlatform, architecture: CpuArchitecture | undefined, instanceType: string | undefined, unresolved: string[],
 ): JobDescription | undefined {
   const requirement = (kind: string, legacy: unknown): number | undefined => {
     const entry = (container.resourceRequirements ?? []).find((r) => r.type === kind);
     const raw = entry ? entry.value : legacy;
     if (raw === undefined) return undefined;
     const value = asNumber(raw);
-    if (value === undefined) unresolved.push(`${subject} ${kind}`);
+    if (value === undefined) unresolved.push(`${label}${kind}`);
     return value;
   };
   const before = unresolved.length;
@@ -147,14 +145,14 @@ export function describeJobDefinition(cfn: batch.CfnJobDefinition): Described<Jo
       const types = Array.isArray(range.instanceTypes) ? range.instanceTypes : [];
       const instanceType = typeof range.container.instanceType === 'string' ? range.container.instanceType : types.find((t): t is string => typeof t === 'string');
       const groupSubject = `node group '${String(range.targetNodes)}' of ${subject}`;
-      const job = describeContainer(range.container, groupSubject, 'EC2', architecture, instanceType, unresolved);
+      const job = describeContainer(range.container, groupSubject, `node group '${String(range.targetNodes)}' `, 'EC2', architecture, instanceType, unresolved);
       if (job) jobs.push(job);
       collectEnvironment(range.container);
     }
   }
   const container = stack.resolve(cfn.containerProperties) as ContainerProps | undefined;
   if (container) {
-    const job = describeContainer(container, subject, platform, architecture, undefined, unresolved);
+    const job = describeContainer(container, subject, '', platform, architecture, undefined, unresolved);
     if (job) jobs.push(job);
     collectEnvironment(container);
   }
