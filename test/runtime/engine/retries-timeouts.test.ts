@@ -37,9 +37,9 @@ describe('retries', () => {
   test('the first matching evaluateOnExit entry wins: EXIT stops retrying at once', async () => {
     // GIVEN
     await fixture.define('exit-2', ['sh', '-c', 'exit 2']);
-    // WHEN
+    // WHEN: the action in lower case, which AWS accepts (the SDK's type does not)
     const jobId = await fixture.submit('exit-2', 'exit-2', {
-      retryStrategy: { attempts: 5, evaluateOnExit: [{ onExitCode: '2', action: 'exit' }, { onExitCode: '*', action: 'RETRY' }] },
+      retryStrategy: { attempts: 5, evaluateOnExit: [{ onExitCode: '2', action: 'exit' as 'EXIT' }, { onExitCode: '*', action: 'RETRY' }] },
     });
     const detail = await fixture.waitFor(jobId);
     // THEN
