@@ -34,7 +34,7 @@ export type RunEvent =
   | { readonly type: 'step-status'; readonly runId: string; readonly step: string; readonly status: string; readonly previousStatus?: string; readonly statusSummary?: Readonly<Record<string, number>> }
   | { readonly type: 'run-finished'; readonly runId: string; readonly status: WorkflowStatus }
   | { readonly type: 'retry'; readonly runId: string; readonly operation: string; readonly attempt: number; readonly delayMs: number; readonly error: string }
-  | { readonly type: 'poll'; readonly runId: string; readonly describeCalls: number; readonly openJobs: number; readonly nextDelayMs: number }
+  | { readonly type: 'poll'; readonly runId: string; readonly describeCalls: number; readonly describedJobs: number; readonly openJobs: number; readonly nextDelayMs: number }
   | { readonly type: 'publish-failed'; readonly runId: string; readonly error: string };
 
 /** Receives a run's events as they happen. Must not throw (errors are ignored). */

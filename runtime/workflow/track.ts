@@ -53,6 +53,8 @@ export function isTerminalStatus(status: string | undefined): boolean {
 export interface PollResult {
   /** DescribeJobs calls made. */
   readonly describeCalls: number;
+  /** Job ids described (the jobs open before the poll). */
+  readonly describedJobs: number;
   /** Step jobs still open after the poll. */
   readonly openJobs: number;
   /** Whether any job changed status (or array counts) during the poll. */
@@ -102,7 +104,7 @@ export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
     }
   }
   const stillOpen = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && !isTerminalStatus(j.status)).length;
-  return { describeCalls, openJobs: stillOpen, changed, newlyFailed: newlyFailed.map((j) => j.step) };
+  return { describeCalls, describedJobs: open.length, openJobs: stillOpen, changed, newlyFailed: newlyFailed.map((j) => j.step) };
 }
 
 /**
@@ -124,11 +126,15 @@ export async function trackUntilDone(ctx: TrackContext): Promise<WorkflowStatus>
       await stopRemainingJobs(ctx.journal, ctx.calls, ctx.runId, ctx.failurePolicy === 'cancel-run' ? 'terminate' : 'cancel',
         `batchkit: step '${result.newlyFailed[0]}' failed and the run's failure policy is ${ctx.failurePolicy}`);
     }
-    if (result.openJobs === 0) {
+    delayMs = result.changed ? minMs : Math.min(maxMs, Math.round(delayMs * growth));
+    const done = result.openJobs === 0;
+    ctx.emit({
+      type: 'poll', runId: ctx.runId, describeCalls: result.describeCalls, describedJobs: result.describedJobs,
+      openJobs: result.openJobs, nextDelayMs: done ? 0 : delayMs,
+    });
+    if (done) {
       return finishRun(ctx);
     }
-    delayMs = result.changed ? minMs : Math.min(maxMs, Math.round(delayMs * growth));
-    ctx.emit({ type: 'poll', runId: ctx.runId, describeCalls: result.describeCalls, openJobs: result.openJobs, nextDelayMs: delayMs });
     try {
       await ctx.services.sleep(delayMs, ctx.signal);
     } catch {

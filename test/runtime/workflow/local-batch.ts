@@ -18,6 +18,8 @@ export interface LocalBatch {
   readonly url: string;
   readonly client: BatchClient;
   readonly engine: LocalBatchEngine;
+  /** Requests the server has served, per BatchApi operation (e.g. `describeJobs`). */
+  readonly requestCounts: Record<string, number>;
   /** Scratch directory removed on close. */
   readonly dir: string;
   readonly queue: string;
@@ -35,7 +37,21 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 export async function startLocalBatch(): Promise<LocalBatch> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchkit-wf-'));
   const engine = await LocalBatchEngine.open({ dataDir: path.join(dir, 'engine'), killGraceMs: 500, hostCapacity: { vcpus: 256, memoryMiB: 256 * 1024 } });
-  const server = await startBatchServer({ api: engine, port: 0 });
+  const requestCounts: Record<string, number> = {};
+  // Counts what reaches the engine through the server: the real engine answers every call.
+  const countingApi = new Proxy(engine, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || typeof property !== 'string') {
+        return value;
+      }
+      return (...args: unknown[]) => {
+        requestCounts[property] = (requestCounts[property] ?? 0) + 1;
+        return value.apply(target, args);
+      };
+    },
+  });
+  const server = await startBatchServer({ api: countingApi, port: 0 });
   const client = createWorkflowBatchClient({ endpoint: server.url, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   await client.send(new CreateComputeEnvironmentCommand({
     computeEnvironmentName: 'wf-ce', type: 'MANAGED', state: 'ENABLED',
@@ -54,7 +70,7 @@ export async function startLocalBatch(): Promise<LocalBatch> {
     },
   }));
   return {
-    url: server.url, client, engine, dir, queue: 'wf-queue', shellJobDefinition: 'wf-shell', multiNodeJobDefinition: 'wf-mnp',
+    url: server.url, client, engine, requestCounts, dir, queue: 'wf-queue', shellJobDefinition: 'wf-shell', multiNodeJobDefinition: 'wf-mnp',
     close: async () => {
       client.destroy();
       await server.close();
