@@ -1,0 +1,164 @@
+/**
+ * `batchkit local serve` as users run it: the built CLI (`bin/batchkit.js`, which runs `dist/`)
+ * in its own process, with the example app's synthesized template, driven through the SDK and
+ * stopped by signals. CI runs `npm run build` before jest.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { BatchClient, DescribeJobsCommand, SubmitJobCommand, type JobDetail } from '@aws-sdk/client-batch';
+import type { LocalServeReady } from '../../../runtime/cli/commands/local-serve';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const BIN = join(ROOT, 'bin', 'batchkit.js');
+
+type ServeProcess = ChildProcessByStdio<null, Readable, Readable>;
+
+let tempDir: string;
+let exampleTemplate: string;
+
+beforeAll(() => {
+  for (const built of ['dist/runtime/cli/main.js', 'dist/examples/app.js']) {
+    if (!existsSync(join(ROOT, built))) throw new Error(`${built} is missing: run \`npm run build\` before these tests (npm test does)`);
+  }
+  tempDir = mkdtempSync(join(tmpdir(), 'batchkit-serve-'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { synthExamples } = require(join(ROOT, 'scripts', 'synth-examples.js')) as { synthExamples(outdir: string): string[] };
+  [exampleTemplate] = synthExamples(join(tempDir, 'cdk.out'));
+});
+
+afterAll(() => {
+  rmSync(tempDir, { recursive: true, force: true });
+});
+
+/** Starts `batchkit local serve` with the given arguments, collecting its output. */
+function serve(args: string[]): { child: ServeProcess; stdoutLines: string[]; stderr: () => string; nextLine: () => Promise<string>; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, 'local', 'serve', ...args], { cwd: tempDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const stdoutLines: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => {
+    waiting.splice(0).forEach((w) => w(`<exited with ${code}: ${stderr}>`));
+    resolve(code);
+  }));
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    stdoutLines.push(line);
+    waiting.shift()?.(line);
+  });
+  let read = 0;
+  const nextLine = () => (read < stdoutLines.length ? Promise.resolve(stdoutLines[read++]) : new Promise<string>((resolve) => {
+    read++;
+    waiting.push(resolve);
+  }));
+  return { child, stdoutLines, stderr: () => stderr, nextLine, exit };
+}
+
+async function waitForEnd(batch: BatchClient, jobId: string): Promise<JobDetail> {
+  for (let i = 0; i < 400; i++) {
+    const job = (await batch.send(new DescribeJobsCommand({ jobs: [jobId] }))).jobs?.[0];
+    if (job?.status === 'SUCCEEDED' || job?.status === 'FAILED') return job;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`job ${jobId} did not end within 400 polls`);
+}
+
+function client(endpoint: string): BatchClient {
+  return new BatchClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+}
+
+describe('batchkit local serve', () => {
+  const dataDir = () => join(tempDir, 'engine-data');
+  let firstJobId: string;
+
+  test("loads the example app's template, serves the SDK, runs its jobs and exits 0 on SIGTERM", async () => {
+    // GIVEN
+    const run = serve(['--port', '0', '--json', '--template', exampleTemplate, '--data-dir', dataDir()]);
+    const ready = JSON.parse(await run.nextLine()) as LocalServeReady;
+    const batch = client(ready.endpoint);
+    try {
+      // THEN the template's resources are there, with their construct paths
+      expect(ready.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(ready.findings).toEqual([]);
+      expect(ready.resources).toEqual(expect.arrayContaining([
+        expect.objectContaining({ type: 'AWS::Batch::JobQueue', name: 'batchkit-urgent', constructPath: 'BatchkitExample/Urgent/Resource', status: 'created' }),
+        expect.objectContaining({ type: 'AWS::Batch::JobDefinition', name: 'batchkit-etl', constructPath: 'BatchkitExample/Etl/Resource', status: 'created' }),
+      ]));
+      // WHEN jobs of the example run (the ETL job asks for 4 vCPUs and 8 GiB, more than a CI machine has: scaled down)
+      const etl = await batch.send(new SubmitJobCommand({
+        jobName: 'etl', jobQueue: 'batchkit-urgent', jobDefinition: 'batchkit-etl', parameters: { input: 's3://bucket/day' },
+        containerOverrides: { resourceRequirements: [{ type: 'VCPU', value: '1' }, { type: 'MEMORY', value: '256' }] },
+      }));
+      const report = await batch.send(new SubmitJobCommand({ jobName: 'report', jobQueue: 'batchkit-background', jobDefinition: 'batchkit-report', dependsOn: [{ jobId: etl.jobId }] }));
+      // THEN
+      expect(await waitForEnd(batch, etl.jobId!)).toMatchObject({ status: 'SUCCEEDED', container: { command: ['sh', '-c', 'echo extracting s3://bucket/day'] } });
+      expect(await waitForEnd(batch, report.jobId!)).toMatchObject({ status: 'SUCCEEDED' });
+      firstJobId = etl.jobId!;
+    } finally {
+      batch.destroy();
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exit).toBe(0);
+  });
+
+  test('a restart on the same data directory keeps the jobs and reuses the resources; exits 0 on SIGINT', async () => {
+    // GIVEN
+    const run = serve(['--port', '0', '--json', '--template', exampleTemplate, '--data-dir', dataDir()]);
+    const ready = JSON.parse(await run.nextLine()) as LocalServeReady;
+    const batch = client(ready.endpoint);
+    try {
+      // THEN
+      expect(new Set(ready.resources.map((r) => r.status))).toEqual(new Set(['existing']));
+      const jobs = await batch.send(new DescribeJobsCommand({ jobs: [firstJobId] }));
+      expect(jobs.jobs).toMatchObject([{ jobId: firstJobId, status: 'SUCCEEDED' }]);
+    } finally {
+      batch.destroy();
+      run.child.kill('SIGINT');
+    }
+    expect(await run.exit).toBe(0);
+  });
+
+  test('prints the endpoint and an aws CLI example for people', async () => {
+    // GIVEN
+    const run = serve(['--port', '0', '--template', exampleTemplate]);
+    // WHEN
+    let line = '';
+    while (!line.startsWith('Press Ctrl-C') && !line.startsWith('<exited')) line = await run.nextLine();
+    run.child.kill('SIGTERM');
+    // THEN
+    expect(await run.exit).toBe(0);
+    const text = run.stdoutLines.join('\n');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+    expect(url).toBeDefined();
+    expect(text).toContain(`aws batch submit-job --job-name hello --job-queue batchkit-urgent --job-definition batchkit-etl --endpoint-url ${url}`);
+    expect(existsSync(join(tempDir, '.batchkit', 'local'))).toBe(true);
+  });
+
+  test('fails with exit 1 and prints the error when a template resource cannot be created', async () => {
+    // GIVEN
+    const broken = join(tempDir, 'broken.template.json');
+    writeFileSync(broken, JSON.stringify({ Resources: { Queue: { Type: 'AWS::Batch::JobQueue', Properties: { Priority: 1, ComputeEnvironmentOrder: [{ Order: 1, ComputeEnvironment: 'missing-ce' }] } } } }));
+    // WHEN
+    const run = serve(['--port', '0', '--template', broken, '--data-dir', join(tempDir, 'broken-data')]);
+    // THEN
+    expect(await run.exit).toBe(1);
+    expect(run.stderr()).toMatch(/error: Queue: Queue \(AWS::Batch::JobQueue\) was not created: .*missing-ce/);
+    expect(run.stderr()).toContain('batchkit: 1 template resource(s) could not be created');
+  });
+
+  test.each([
+    [['--port', '70000'], "--port must be a whole number from 0 to 65535; got '70000'"],
+    [['--template', 'no-such.template.json'], '--template no-such.template.json: cannot read the file'],
+    [['--access-key', 'only-an-id'], "--access-key must be '<access key id>:<secret access key>'"],
+    [['--bogus'], "error: unknown option '--bogus'"],
+  ])('fails with exit 2 for bad usage: %j', async (args, message) => {
+    // WHEN
+    const run = serve(args);
+    // THEN
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toContain(message);
+  });
+});
