@@ -1,4 +1,4 @@
-import { Annotations, Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -33,7 +33,7 @@ export class TopicTarget implements events.IRuleTarget {
   /** Called by the rule when the target is added. */
   public bind(rule: events.IRule): events.RuleTargetConfig {
     const added = this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `Publish${rule.node.addr}`,
+      sid: `Publish${Names.uniqueId(rule)}`,
       principals: [new iam.ServicePrincipal(EVENTS_PRINCIPAL)],
       actions: ['sns:Publish'],
       resources: [this.topic.topicArn],
@@ -76,7 +76,7 @@ export class LogGroupTarget implements events.IRuleTarget {
       this.createStreamGranted = true;
     }
     this.logGroup.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `PutLogEvents${rule.node.addr}`,
+      sid: `PutLogEvents${Names.uniqueId(rule)}`,
       principals,
       actions: ['logs:PutLogEvents'],
       resources: [this.logGroup.logGroupArn],
@@ -90,7 +90,7 @@ export class LogGroupTarget implements events.IRuleTarget {
 
 function deliveryConfig(rule: events.IRule, delivery: DeliveryPolicy): Pick<events.RuleTargetConfig, 'deadLetterConfig' | 'retryPolicy'> {
   delivery.deadLetterQueue.addToResourcePolicy(new iam.PolicyStatement({
-    sid: `DeadLetters${rule.node.addr}`,
+    sid: `DeadLetters${Names.uniqueId(rule)}`,
     principals: [new iam.ServicePrincipal(EVENTS_PRINCIPAL)],
     actions: ['sqs:SendMessage'],
     resources: [delivery.deadLetterQueue.queueArn],

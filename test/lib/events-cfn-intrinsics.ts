@@ -9,6 +9,13 @@ export interface DeployedValues {
   readonly refs: Record<string, string>;
   /** What `Fn::GetAtt` returns, by `<logicalId>.<attribute>`. */
   readonly attributes?: Record<string, string>;
+  /**
+   * What an intrinsic the values above do not cover returns (for parts of a template a test
+   * does not look into, such as a target's ARN).
+   *
+   * @default - such an intrinsic throws
+   */
+  readonly placeholder?: (intrinsic: string) => string;
 }
 
 /** `value` with every intrinsic replaced by its deployed value; throws on any it does not know. */
@@ -26,13 +33,15 @@ function evaluateFunction(name: string, args: unknown, deployed: DeployedValues)
   switch (name) {
     case 'Ref': {
       const id = args as string;
-      if (!(id in deployed.refs)) throw new Error(`no deployed value given for Ref ${id}`);
-      return deployed.refs[id];
+      if (id in deployed.refs) return deployed.refs[id];
+      if (deployed.placeholder) return deployed.placeholder(`Ref ${id}`);
+      throw new Error(`no deployed value given for Ref ${id}`);
     }
     case 'Fn::GetAtt': {
       const key = (args as string[]).join('.');
-      if (!deployed.attributes || !(key in deployed.attributes)) throw new Error(`no deployed value given for Fn::GetAtt ${key}`);
-      return deployed.attributes[key];
+      if (deployed.attributes && key in deployed.attributes) return deployed.attributes[key];
+      if (deployed.placeholder) return deployed.placeholder(`Fn::GetAtt ${key}`);
+      throw new Error(`no deployed value given for Fn::GetAtt ${key}`);
     }
     case 'Fn::Join': {
       const [separator, parts] = args as [string, unknown];
