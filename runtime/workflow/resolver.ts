@@ -56,9 +56,14 @@ export class DirectReferenceResolver implements ReferenceResolver {
 
 /** Resolves construct references against a list of resources of a CDK app. */
 export class ConstructReferenceResolver implements ReferenceResolver {
-  /** Builds a resolver from the resources of a synthesized template file (names from the template's properties). */
+  /**
+   * Builds a resolver from a synthesized template file, for the local engine: a resource's
+   * name is its name property, or its logical id when it has none (as the local engine's
+   * template loader names it).
+   */
   static fromTemplateFile(templatePath: string): ConstructReferenceResolver {
-    return new ConstructReferenceResolver(resourcesOfTemplate(parseYaml(fs.readFileSync(templatePath, 'utf8')), () => undefined));
+    const resources = resourcesOfTemplate(parseYaml(fs.readFileSync(templatePath, 'utf8')), () => undefined);
+    return new ConstructReferenceResolver(resources.map((r) => ({ ...r, name: r.name ?? r.logicalId })));
   }
 
   /**
@@ -80,7 +85,7 @@ export class ConstructReferenceResolver implements ReferenceResolver {
     if (!reference.startsWith(CONSTRUCT_REFERENCE_PREFIX)) {
       return reference;
     }
-    const wanted = reference.slice(CONSTRUCT_REFERENCE_PREFIX.length).replace(/\/Resource$/, '');
+    const wanted = reference.slice(CONSTRUCT_REFERENCE_PREFIX.length).replace(/(\/Resource)+$/, '');
     const candidates = this.resources.filter((r) => r.type === RESOURCE_TYPES[kind]);
     const matches = candidates.filter((r) => matchesConstruct(r, wanted));
     if (matches.length === 0) {
@@ -119,12 +124,12 @@ function matchesConstruct(resource: ConstructResource, wanted: string): boolean 
   if (resource.logicalId === wanted) {
     return true;
   }
-  const path = resource.constructPath?.replace(/\/Resource$/, '');
+  const path = resource.constructPath?.replace(/(\/Resource)+$/, '');
   return path !== undefined && (path === wanted || path.endsWith(`/${wanted}`));
 }
 
 function constructId(resource: ConstructResource): string {
-  return resource.constructPath?.replace(/\/Resource$/, '') ?? resource.logicalId;
+  return resource.constructPath?.replace(/(\/Resource)+$/, '') ?? resource.logicalId;
 }
 
 function resourcesOfTemplate(template: unknown, physicalId: (logicalId: string) => string | undefined): ConstructResource[] {
