@@ -110,7 +110,9 @@ export class Ec2Compute extends batch.ManagedEc2EcsComputeEnvironment {
       securityGroups: props.securityGroups,
       instanceTypes: props.instanceTypes,
       instanceClasses: props.instanceClasses,
-      useOptimalInstanceClasses: false,
+      // false stops the L2 adding `optimal` next to listed types; left undefined otherwise because
+      // the L2's own validation ignores defaultInstanceClasses and would report no instance types.
+      useOptimalInstanceClasses: listed ? false : undefined,
       defaultInstanceClasses: listed ? undefined : [architecture === CpuArchitecture.ARM64 ? batch.DefaultInstanceClass.ARM64 : batch.DefaultInstanceClass.X86_64],
       minvCpus: props.minvCpus,
       maxvCpus: props.maxvCpus,

@@ -1,0 +1,83 @@
+import { Duration } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import { BatchQueue, Ec2Compute, FargateCompute, UnmanagedCompute } from '../../lib';
+import { instanceType, newStack, warningsAbout } from './fixtures';
+
+describe('BatchQueue', () => {
+  test('orders compute environments as given, with the priority and name given', () => {
+    const { stack, vpc } = newStack();
+    const spot = new Ec2Compute(stack, 'Spot', { vpc, spot: true });
+    const onDemand = new Ec2Compute(stack, 'OnDemand', { vpc });
+    const queue = new BatchQueue(stack, 'Standard', { jobQueueName: 'standard', priority: 50, computeEnvironments: [spot, onDemand] });
+    expect(queue).toBeInstanceOf(batch.JobQueue);
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobQueue', {
+      JobQueueName: 'standard',
+      Priority: 50,
+      ComputeEnvironmentOrder: [
+        { ComputeEnvironment: { 'Fn::GetAtt': [stack.getLogicalId(spot.node.defaultChild as batch.CfnComputeEnvironment), 'ComputeEnvironmentArn'] }, Order: 1 },
+        { ComputeEnvironment: { 'Fn::GetAtt': [stack.getLogicalId(onDemand.node.defaultChild as batch.CfnComputeEnvironment), 'ComputeEnvironmentArn'] }, Order: 2 },
+      ],
+      Tags: { 'batchkit:component': 'job-queue' },
+    });
+  });
+
+  test('cancels jobs stuck RUNNABLE for misconfiguration or capacity after the time given', () => {
+    const { stack, vpc } = newStack();
+    new BatchQueue(stack, 'Q', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })], cancelStuckJobsAfter: Duration.minutes(30) });
+    const action = (reason: string) => ({ Action: 'CANCEL', MaxTimeSeconds: 1800, Reason: reason, State: 'RUNNABLE' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobQueue', {
+      JobStateTimeLimitActions: [
+        action('MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE'),
+        action('MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT'),
+        action('CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY'),
+      ],
+    });
+  });
+
+  test('takes a fair-share scheduling policy', () => {
+    const { stack, vpc } = newStack();
+    const policy = new batch.FairshareSchedulingPolicy(stack, 'Policy', { shares: [{ shareIdentifier: 'team-a', weightFactor: 1 }] });
+    new BatchQueue(stack, 'Fair', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })], schedulingPolicy: policy });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobQueue', { SchedulingPolicyArn: stack.resolve(policy.schedulingPolicyArn) });
+  });
+
+  test('fails when the stuck-job time limit is under 10 minutes', () => {
+    const { app, stack, vpc } = newStack();
+    new BatchQueue(stack, 'Impatient', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })], cancelStuckJobsAfter: Duration.minutes(5) });
+    expect(() => app.synth()).toThrow(/\[Test\/Impatient\] queue 'Impatient' has a job state time limit of 300 seconds but Batch expects 600..86400/);
+  });
+
+  test('fails when a queue holds four compute environments', () => {
+    const { app, stack, vpc } = newStack();
+    const computes = ['A', 'B', 'C', 'D'].map((id) => new Ec2Compute(stack, id, { vpc }));
+    new BatchQueue(stack, 'Crowded', { computeEnvironments: computes });
+    expect(() => app.synth()).toThrow(/queue 'Crowded' has 4 compute environments but Batch expects 1 to 3/);
+  });
+
+  test('fails when two compute environments get the same order', () => {
+    const { app, stack, vpc } = newStack();
+    const queue = new BatchQueue(stack, 'Tied', { computeEnvironments: [new Ec2Compute(stack, 'A', { vpc })] });
+    queue.addComputeEnvironment(new Ec2Compute(stack, 'B', { vpc }), 1);
+    expect(() => app.synth()).toThrow(/queue 'Tied' gives order 1 to 2 compute environments \('A', 'B'\) but each order must be distinct/);
+  });
+
+  test('fails when Fargate and EC2 compute are mixed', () => {
+    const { app, stack, vpc } = newStack();
+    new BatchQueue(stack, 'Mixed', { computeEnvironments: [new Ec2Compute(stack, 'Ec2', { vpc }), new FargateCompute(stack, 'Fargate', { vpc })] });
+    expect(() => app.synth()).toThrow(/queue 'Mixed' mixes Fargate \('Fargate'\) and EC2 \('Ec2'\) compute environments but Batch expects one kind/);
+  });
+
+  test('fails when x86_64 and arm64 compute are mixed', () => {
+    const { app, stack, vpc } = newStack();
+    new BatchQueue(stack, 'Both', { computeEnvironments: [new Ec2Compute(stack, 'Intel', { vpc }), new Ec2Compute(stack, 'Graviton', { vpc, instanceTypes: [instanceType('m6g.large')] })] });
+    expect(() => app.synth()).toThrow(/queue 'Both' mixes architectures \('Intel' offers x86_64, 'Graviton' offers arm64\) but expected one architecture/);
+  });
+
+  test('warns when managed and unmanaged compute are mixed', () => {
+    const { stack, vpc } = newStack();
+    new BatchQueue(stack, 'Hybrid', { computeEnvironments: [new Ec2Compute(stack, 'Managed', { vpc }), new UnmanagedCompute(stack, 'Own')] });
+    Template.fromStack(stack);
+    expect(warningsAbout(stack, "queue 'Hybrid' mixes managed ('Managed') and unmanaged ('Own') compute environments")).toHaveLength(1);
+  });
+});
