@@ -29,7 +29,12 @@ export function addBatchMetricFilters(scope: Construct, logGroup: logs.ILogGroup
     ...ofBatch,
     logs.FilterPattern.stringValue('$.detail-type', '=', JOB_STATE_CHANGE),
     logs.FilterPattern.stringValue('$.detail.status', '=', status),
-    logs.FilterPattern.notExists('$.detail.arrayProperties.size'),
+    // Not an array parent: no array size, or an index (children carry one; AWS documents size
+    // as a parent's field, the local engine gives children both).
+    logs.FilterPattern.any(
+      logs.FilterPattern.notExists('$.detail.arrayProperties.size'),
+      logs.FilterPattern.numberValue('$.detail.arrayProperties.index', '>=', 0),
+    ),
   );
   const filters: Array<[string, BatchMetricName, logs.IFilterPattern]> = [
     ['JobsSucceededFilter', BatchMetricName.JOBS_SUCCEEDED, jobReached('SUCCEEDED')],
