@@ -5,3 +5,5 @@ export * from './job-definition-base';
 export * from './container-job';
 export * from './multi-node-job';
 export * from './checks';
+export * from './events';
+export * from './monitoring';
