@@ -320,7 +320,7 @@ function newRunId(workflowName: string, services: RuntimeServices): string {
 async function describeTarget(client: BatchClient): Promise<RunTarget> {
   const region = await client.config.region();
   const endpoint = client.config.endpoint ? await client.config.endpoint() : undefined;
-  const url = endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path ?? ''}` : undefined;
+  const url = endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path === '/' ? '' : endpoint.path ?? ''}` : undefined;
   return { region, endpoint: url };
 }
 
