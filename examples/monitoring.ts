@@ -1,7 +1,7 @@
 import { RemovalPolicy, type Stack } from 'aws-cdk-lib';
 import type * as batch from 'aws-cdk-lib/aws-batch';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { BatchMonitoring } from '../lib/monitoring';
+import { BatchMonitoring } from '../lib';
 
 /**
  * Adds batchkit monitoring for the example's queues: notifications of failed jobs, blocked
