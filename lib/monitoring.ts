@@ -1,9 +1,8 @@
-import { ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Names, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -21,6 +20,7 @@ import {
   unique,
 } from './private/monitoring-patterns';
 import { addQueueDashboardRow, addQueueAlarms } from './private/monitoring-queue';
+import { allowAlarmsToPublish, allowServicesToUseKey, explainDeadLetterQueueToCdkNag } from './private/monitoring-security';
 import { LogGroupTarget, TopicTarget, validateDeliveryPolicy, type DeliveryPolicy } from './private/monitoring-targets';
 
 /** Properties of a `BatchMonitoring`. */
@@ -200,13 +200,13 @@ export class BatchMonitoring extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     });
-    this.allowServicesToUseKey();
+    allowServicesToUseKey(this.encryptionKey);
     this.topic = props.topic ?? new sns.Topic(this, 'Topic', {
       displayName: 'AWS Batch notifications',
       masterKey: this.encryptionKey,
       enforceSSL: true,
     });
-    this.allowAlarmsToPublish();
+    allowAlarmsToPublish(this.topic);
     this.alarmAction = new cloudwatchActions.SnsAction(this.topic);
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -285,7 +285,7 @@ export class BatchMonitoring extends Construct {
 
   /** Monitors one more queue: its events join the rules, and it gets its alarms and dashboard row. */
   public addJobQueue(jobQueue: batch.IJobQueue): void {
-    jobQueueArnOf(jobQueue);
+    jobQueueArnOf(jobQueue); // a malformed imported ARN fails here, naming the queue, not at render time
     if (this.jobQueues.includes(jobQueue)) return;
     this.jobQueues.push(jobQueue);
     const queueScope = new Construct(this, Names.uniqueId(jobQueue));
@@ -353,46 +353,6 @@ export class BatchMonitoring extends Construct {
       targets: [archiveTarget],
     });
   }
-
-  /** EventBridge publishes to the topic and the dead-letter queue, CloudWatch to the topic: both encrypt with the key. */
-  private allowServicesToUseKey(): void {
-    this.encryptionKey.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'EventBridgeAndCloudWatchPublishEncrypted',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-      resources: ['*'],
-    }));
-  }
-
-  /** Alarm actions publish as CloudWatch: only this account's alarms may. */
-  private allowAlarmsToPublish(): void {
-    const stack = Stack.of(this);
-    this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'CloudWatchAlarmsPublish',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: ['sns:Publish'],
-      resources: [this.topic.topicArn],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-        StringEquals: { 'aws:SourceAccount': stack.account },
-      },
-    }));
-  }
-}
-
-/**
- * cdk-nag's AwsSolutions-SQS3 asks every queue to be some SQS queue's dead-letter queue or to
- * have one; it cannot see that EventBridge targets use this queue as theirs. The suppression is
- * written as the metadata `NagSuppressions` writes (lib/ does not depend on cdk-nag), so every
- * user of the construct gets the reason instead of a false finding.
- */
-function explainDeadLetterQueueToCdkNag(queue: sqs.Queue): void {
-  (queue.node.defaultChild as sqs.CfnQueue).addMetadata('cdk_nag', {
-    rules_to_suppress: [{
-      id: 'AwsSolutions-SQS3',
-      reason: 'this queue is the dead-letter queue of the EventBridge targets of batchkit monitoring; a dead-letter queue of its own would add nothing',
-    }],
-  });
 }
 
 function validateThreshold(threshold: number): string[] {
