@@ -3,6 +3,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { BATCHKIT_COMPONENT_TAG } from './compute';
+import { grantCancel, grantDescribe, grantSubmit } from './private/job-grants';
 import { addChecks, jobDefinitionCheck } from './private/resource-checks';
 import { checkedByConstruct } from './private/registry';
 import { sharedExecutionRole } from './private/shared-roles';
@@ -76,8 +77,6 @@ export interface BatchJobDefinitionProps {
   readonly queues?: batch.IJobQueue[];
 }
 
-const DESCRIBE_ACTIONS = ['batch:DescribeJobs', 'batch:ListJobs', 'batch:DescribeJobQueues', 'batch:DescribeJobDefinitions'];
-
 /**
  * What batchkit job definitions share: an L2 `JobDefinitionBase` with a job role of its own
  * (so `bucket.grantRead(jobDefinition)` works: it is `IGrantable`), the stack's shared execution
@@ -92,6 +91,27 @@ export abstract class BatchJobDefinitionBase extends batch.JobDefinitionBase imp
   public readonly grantPrincipal: iam.IPrincipal;
   private boundQueues?: batch.IJobQueue[];
   private cfn?: batch.CfnJobDefinition;
+
+  /**
+   * A job definition registered outside this app, by name, with batchkit's grants (which cover
+   * every revision of the name, so no ARN with a revision is needed).
+   */
+  public static fromJobDefinitionName(scope: Construct, id: string, jobDefinitionName: string): IBatchJobDefinition {
+    class Import extends batch.JobDefinitionBase implements IBatchJobDefinition {
+      public readonly jobDefinitionName = jobDefinitionName;
+      public readonly jobDefinitionArn = Stack.of(scope).formatArn({ service: 'batch', resource: 'job-definition', resourceName: jobDefinitionName });
+      public grantSubmitJob(grantee: iam.IGrantable, queue: batch.IJobQueue, options: JobTagGrantOptions = {}): iam.Grant {
+        return grantSubmit(this, jobDefinitionName, grantee, queue, options.requiredTags);
+      }
+      public grantCancelJobs(grantee: iam.IGrantable, options: JobTagGrantOptions = {}): iam.Grant {
+        return grantCancel(this, grantee, options.requiredTags);
+      }
+      public grantDescribeJobs(grantee: iam.IGrantable): iam.Grant {
+        return grantDescribe(grantee);
+      }
+    }
+    return new Import(scope, id);
+  }
 
   protected constructor(scope: Construct, id: string, props: BatchJobDefinitionProps) {
     super(scope, id, {
@@ -130,31 +150,19 @@ export abstract class BatchJobDefinitionBase extends batch.JobDefinitionBase imp
     this.boundQueues = [...(this.boundQueues ?? []), queue];
   }
 
+  /** Lets `grantee` submit jobs of every revision of this job definition to `queue`. */
   public grantSubmitJob(grantee: iam.IGrantable, queue: batch.IJobQueue, options: JobTagGrantOptions = {}): iam.Grant {
-    const conditions = tagConditions('aws:RequestTag', options.requiredTags);
-    const stack = Stack.of(this);
-    const submit = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['batch:SubmitJob'],
-      resourceArns: [stack.formatArn({ service: 'batch', resource: 'job-definition', resourceName: `${this.jobDefinitionName}:*` }), queue.jobQueueArn],
-      conditions,
-    });
-    if (!conditions) return submit;
-    // Setting tags at submit time is itself a TagResource call on the new job.
-    return submit.combine(iam.Grant.addToPrincipal({ grantee, actions: ['batch:TagResource'], resourceArns: [this.jobArnPattern()], conditions }));
+    return grantSubmit(this, this.jobDefinitionName, grantee, queue, options.requiredTags);
   }
 
+  /** Lets `grantee` cancel and terminate jobs, narrowed to jobs with `requiredTags` when given. */
   public grantCancelJobs(grantee: iam.IGrantable, options: JobTagGrantOptions = {}): iam.Grant {
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['batch:CancelJob', 'batch:TerminateJob'],
-      resourceArns: [this.jobArnPattern()],
-      conditions: tagConditions('aws:ResourceTag', options.requiredTags),
-    });
+    return grantCancel(this, grantee, options.requiredTags);
   }
 
+  /** Lets `grantee` describe and list jobs, queues and job definitions. */
   public grantDescribeJobs(grantee: iam.IGrantable): iam.Grant {
-    return iam.Grant.addToPrincipal({ grantee, actions: DESCRIBE_ACTIONS, resourceArns: ['*'] });
+    return grantDescribe(grantee);
   }
 
   /** Registers the L1 resource of the subclass and attaches the checks to it. */
@@ -168,13 +176,4 @@ export abstract class BatchJobDefinitionBase extends batch.JobDefinitionBase imp
     if (!this.cfn) throw new Error(`job definition '${this.node.path}' has no resource yet: subclasses must call registerResource in their constructor`);
     return this.cfn;
   }
-
-  private jobArnPattern(): string {
-    return Stack.of(this).formatArn({ service: 'batch', resource: 'job', resourceName: '*' });
-  }
-}
-
-function tagConditions(key: 'aws:RequestTag' | 'aws:ResourceTag', tags: Record<string, string> | undefined): Record<string, Record<string, string>> | undefined {
-  if (!tags || Object.keys(tags).length === 0) return undefined;
-  return { StringEquals: Object.fromEntries(Object.entries(tags).map(([name, value]) => [`${key}/${name}`, value])) };
 }

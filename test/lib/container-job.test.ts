@@ -4,7 +4,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { BatchQueue, CpuArchitecture, Ec2Compute, Ec2ContainerJob, FargateCompute, FargateContainerJob } from '../../lib';
+import { BatchJobDefinitionBase, BatchQueue, CpuArchitecture, Ec2Compute, Ec2ContainerJob, FargateCompute, FargateContainerJob } from '../../lib';
 import { IMAGE, newStack } from './fixtures';
 
 describe('Ec2ContainerJob', () => {
@@ -164,6 +164,21 @@ describe('grants', () => {
         Match.objectLike({ Action: ['batch:CancelJob', 'batch:TerminateJob'], Condition: { StringEquals: { 'aws:ResourceTag/team': 'data' } } }),
         Match.objectLike({ Action: ['batch:DescribeJobs', 'batch:ListJobs', 'batch:DescribeJobQueues', 'batch:DescribeJobDefinitions'], Resource: '*' }),
       ] },
+    });
+  });
+});
+
+describe('imported job definitions', () => {
+  test('grant submit on every revision of the name', () => {
+    const { stack, vpc } = newStack();
+    const queue = new BatchQueue(stack, 'Q', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })] });
+    const imported = BatchJobDefinitionBase.fromJobDefinitionName(stack, 'Legacy', 'legacy-job');
+    const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    imported.grantSubmitJob(role, queue);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({
+        Resource: Match.arrayWith([{ 'Fn::Join': ['', Match.arrayWith([':job-definition/legacy-job:*'])] }]),
+      })] },
     });
   });
 });
