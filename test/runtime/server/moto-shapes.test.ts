@@ -3,15 +3,13 @@
  * the responses (member names and JSON types, not values): moto is a second opinion on the wire
  * format, never on Batch semantics (it finishes every job at submit).
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   BatchClient, CancelJobCommand, CreateComputeEnvironmentCommand, CreateJobQueueCommand, DescribeComputeEnvironmentsCommand,
   DescribeJobDefinitionsCommand, DescribeJobQueuesCommand, DescribeJobsCommand, ListJobsCommand, RegisterJobDefinitionCommand, SubmitJobCommand,
 } from '@aws-sdk/client-batch';
 import { LocalBatchEngine } from '../../../runtime/engine/engine';
 import { startBatchServer, type RunningBatchServer } from '../../../runtime/server/server';
-import { startMoto, type RunningMoto } from './moto';
+import { createMotoServiceRole, startMoto, type RunningMoto } from './moto';
 
 /**
  * Members moto returns that the local engine leaves out on purpose, with why. Anything else
@@ -68,14 +66,6 @@ function shapeOf(value: unknown, path = '', out: Record<string, string> = {}): R
     out[path] = value === null ? 'null' : typeof value;
   }
   return out;
-}
-
-/** moto insists on a service role that exists in its IAM; the local engine records whatever is given. */
-async function createMotoServiceRole(endpoint: string): Promise<string> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
-  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'batch.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-  const { stdout } = await promisify(execFile)('aws', ['iam', 'create-role', '--role-name', 'BatchServiceRole', '--assume-role-policy-document', trust, '--endpoint-url', endpoint, '--output', 'json'], { env, timeout: 30000 });
-  return (JSON.parse(stdout) as { Role: { Arn: string } }).Role.Arn;
 }
 
 /** Runs the same scenario against an endpoint and returns the shape of each response. */

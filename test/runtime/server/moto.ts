@@ -3,8 +3,9 @@
  * comparing response shapes with a second Batch implementation. Fails with a clear message
  * when moto is not installed rather than skipping silently.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { promisify } from 'node:util';
 
 /** A running moto server with Batch jobs set to finish at submit, without Docker. */
 export interface RunningMoto {
@@ -69,4 +70,13 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** moto insists on a compute environment service role that exists in its IAM: creates one and returns its ARN. */
+export async function createMotoServiceRole(endpoint: string): Promise<string> {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'batch.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  const args = ['iam', 'create-role', '--role-name', 'BatchServiceRole', '--assume-role-policy-document', trust, '--endpoint-url', endpoint, '--output', 'json'];
+  const { stdout } = await promisify(execFile)('aws', args, { env, timeout: 30000 });
+  return (JSON.parse(stdout) as { Role: { Arn: string } }).Role.Arn;
 }
