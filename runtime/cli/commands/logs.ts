@@ -1,0 +1,170 @@
+/**
+ * `batchkit logs <run> <step>[:index]`: the output of one job of a run. On the local engine
+ * it prints the attempt's log file; on AWS it names the CloudWatch log stream (fetching it
+ * needs CloudWatch Logs access, which `aws logs get-log-events` already does well).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Command } from 'commander';
+import { DescribeJobsCommand, type JobDetail } from '@aws-sdk/client-batch';
+import { runStatus, type StepReport } from '../../workflow';
+import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
+import { createOutput, type Output } from '../output';
+import { logLocation, type LogLocation } from '../run-summary';
+import { addRunOptions, cliErrorOf, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
+import { addTargetOptions, openTarget, type TargetSpec } from '../targets';
+
+/** Flags of `batchkit logs`. */
+export interface LogsFlags extends RunCommandFlags {
+  readonly attempt?: string;
+}
+
+/** The `--json` document of `batchkit logs`. */
+export interface LogsDocument {
+  readonly runId: string;
+  readonly step: string;
+  /** @default - not an array child */
+  readonly arrayIndex?: number;
+  readonly jobId: string;
+  /** Attempt whose output this is, from 1. */
+  readonly attempt: number;
+  /** Where the output is: stream name, plus the file (local) or log group (AWS). */
+  readonly log: LogLocation;
+  /** The output itself (local engine only). @default - not fetched */
+  readonly content?: string;
+}
+
+/** Adds `batchkit logs` to the program. */
+export function registerLogs(program: Command): void {
+  const command = program
+    .command('logs')
+    .description("print a job's output: the log file on the local engine, the CloudWatch log stream on AWS")
+    .argument('<run>', 'run id (printed by `batchkit run`)')
+    .argument('<step>', 'step name, or <step>:<index> for one child of an array step')
+    .option('--attempt <n>', 'which attempt, from 1 (default: the last one)');
+  addTargetOptions(command);
+  addRunOptions(command)
+    .addHelpText('after', `
+Examples:
+  $ batchkit logs nightly-20260101T020000-k3x9 prepare
+  $ batchkit logs nightly-20260101T020000-k3x9 transform:17 --attempt 1
+  $ batchkit logs nightly-20260101T020000-k3x9 merge --json | jq -r .log.logStreamName
+
+Exit codes: 0 the output was found, 1 the job has not started (no output yet),
+2 bad usage, unknown run, step or index.`)
+    .action(async (runId: string, stepArgument: string, flags: LogsFlags) => {
+      process.exitCode = await showLogs(runId, stepArgument, flags, createOutput({ json: flags.json }));
+    });
+}
+
+/** Everything `batchkit logs` does; resolves to the exit code. */
+export async function showLogs(runId: string, stepArgument: string, flags: LogsFlags, output: Output): Promise<number> {
+  const journalDir = journalDirOf(flags);
+  runOwnership(journalDir, runId);
+  const attemptWanted = attemptOf(flags.attempt);
+  const report = await runStatus(runId, { journalDir }).catch((err: unknown) => { throw cliErrorOf(err); });
+  const { step, arrayIndex } = parseStepArgument(stepArgument, report.steps);
+  if (!step.jobId) {
+    throw new CliError(`step '${step.step}' of run '${runId}' has not been submitted yet, so it has no output`, EXIT_WORK_FAILED);
+  }
+  const jobId = arrayIndex === undefined ? step.jobId : `${step.jobId}:${arrayIndex}`;
+  const spec = targetForRun(flags, journalDir, runId);
+  const detail = await jobDetailOf(jobId, spec, journalDir, runId);
+  const attempts = detail?.attempts ?? [];
+  const attempt = attemptWanted ?? Math.max(attempts.length, 1);
+  const stream = attemptWanted !== undefined
+    ? attempts[attemptWanted - 1]?.container?.logStreamName
+    : detail?.container?.logStreamName ?? attempts[attempts.length - 1]?.container?.logStreamName ?? (arrayIndex === undefined ? step.logStreamName : undefined);
+  const log = logLocation(spec, stream);
+  if (!log) {
+    const which = attemptWanted !== undefined ? `attempt ${attemptWanted} of ` : '';
+    throw new CliError(`${which}job ${jobId} (${stepArgument}) has no output yet: status ${detail?.status ?? step.status}, ${attempts.length} attempt(s) made`, EXIT_WORK_FAILED);
+  }
+  const content = log.file !== undefined ? readLogFile(log.file) : undefined;
+  const doc: LogsDocument = { runId, step: step.step, arrayIndex, jobId, attempt, log, content };
+  if (log.file !== undefined) {
+    output.info(output.style.dim(`${stepArgument} (job ${jobId}), attempt ${attempt}: ${log.file}`));
+    if (!output.json) output.stdout.write(content ?? '');
+  } else if (log.logGroupName) {
+    output.plain(`${stepArgument} (job ${jobId}), attempt ${attempt}: CloudWatch Logs group ${log.logGroupName}, stream ${log.logStreamName}`);
+    output.plain(`Fetch it: aws logs get-log-events --log-group-name ${log.logGroupName} --log-stream-name ${log.logStreamName}${spec.region ? ` --region ${spec.region}` : ''}`);
+  } else {
+    output.plain(`${stepArgument} (job ${jobId}), attempt ${attempt}: log stream ${log.logStreamName} on ${spec.endpoint}`);
+  }
+  output.document(doc);
+  return EXIT_OK;
+}
+
+/**
+ * The job's latest detail. A local run is read from the engine's event log: the engine lives
+ * only in the process that follows the run, and opening it here would restart its jobs.
+ */
+async function jobDetailOf(jobId: string, spec: TargetSpec, journalDir: string, runId: string): Promise<JobDetail | undefined> {
+  if (spec.kind === 'local') {
+    return latestLocalDetail(path.join(spec.dataDir!, 'events.ndjson'), jobId);
+  }
+  const target = await openTarget(spec);
+  try {
+    const describe = async (id: string) => (await target.client.send(new DescribeJobsCommand({ jobs: [id] }))).jobs?.[0];
+    const detail = await describe(jobId).catch((err: unknown) => {
+      throw new CliError(`cannot describe job ${jobId} of run '${runId}' (journal ${journalDir}): ${(err as Error).message}`, EXIT_WORK_FAILED);
+    });
+    // A multi-node job's output is its main node's.
+    const mainNode = detail?.nodeProperties?.mainNode;
+    return detail && !detail.container && mainNode !== undefined ? await describe(`${jobId}#${mainNode}`) ?? detail : detail;
+  } finally {
+    await target.close();
+  }
+}
+
+/** The last "Batch Job State Change" the engine logged for the job (for a multi-node job: its main node). */
+function latestLocalDetail(eventLog: string, jobId: string): JobDetail | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(eventLog, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let exact: JobDetail | undefined;
+  let mainNode: JobDetail | undefined;
+  for (const line of text.split('\n')) {
+    if (!line.includes(jobId)) continue;
+    const detail = (JSON.parse(line) as { detail?: JobDetail }).detail;
+    if (detail?.jobId === jobId) exact = detail;
+    else if (detail?.jobId?.startsWith(`${jobId}#`) && detail.nodeDetails?.isMainNode) mainNode = detail;
+  }
+  return exact?.container || !mainNode ? exact : mainNode;
+}
+
+function parseStepArgument(argument: string, steps: readonly StepReport[]): { step: StepReport; arrayIndex?: number } {
+  const match = /^([^:]+)(?::(\d+))?$/.exec(argument);
+  const step = match ? steps.find((s) => s.step === match[1]) : undefined;
+  if (!match || !step) {
+    throw new CliError(`step '${argument}' is not a step of this run; expected <step> or <step>:<index> with step one of: ${steps.map((s) => s.step).join(', ')}`, EXIT_USAGE);
+  }
+  if (match[2] === undefined) return { step };
+  const arrayIndex = Number(match[2]);
+  if (step.arraySize === undefined) {
+    throw new CliError(`step '${step.step}' is not an array step, so '${argument}' names no child; use '${step.step}'`, EXIT_USAGE);
+  }
+  if (arrayIndex >= step.arraySize) {
+    throw new CliError(`index ${arrayIndex} is outside array step '${step.step}', expected 0 to ${step.arraySize - 1}`, EXIT_USAGE);
+  }
+  return { step, arrayIndex };
+}
+
+function attemptOf(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^([1-9]|10)$/.test(text)) {
+    throw new CliError(`--attempt must be a whole number from 1 to 10; got '${text}'`, EXIT_USAGE);
+  }
+  return Number(text);
+}
+
+function readLogFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`cannot read log file ${file}: ${(err as Error).message}`, EXIT_WORK_FAILED);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * `batchkit run <workflow file>`: validates the workflow, submits it with native Batch
+ * dependencies, and follows it to the end (or leaves it with `--detach`).
+ */
+import { Option, type Command } from 'commander';
+import { loadWorkflowFile, startRun, type FailurePolicy, type PollOptions } from '../../workflow';
+import { CliError, EXIT_OK } from '../exit-codes';
+import { followRun, RunProgress } from '../follow';
+import { createOutput, type Output } from '../output';
+import { buildRunDocument } from '../run-summary';
+import { addRunOptions, cliErrorOf, journalDirOf, rememberTarget, type RunCommandFlags } from '../run-support';
+import { addTargetOptions, openTarget, targetSpecOf, type OpenTarget, type TargetSpec } from '../targets';
+
+/** Flags of `batchkit run`. */
+export interface RunFlags extends RunCommandFlags {
+  readonly detach?: boolean;
+  readonly runId?: string;
+  readonly failurePolicy?: FailurePolicy;
+  readonly registerJoinJobDefinition?: boolean;
+}
+
+/**
+ * Polling for runs on the local engine: jobs there take milliseconds to seconds, and a poll
+ * is a local HTTP call, so the runtime's AWS pacing (2 s growing to 30 s) would mostly wait.
+ */
+export const LOCAL_POLL: PollOptions = { minIntervalMs: 200, maxIntervalMs: 1000 };
+
+/** Adds `batchkit run` to the program. */
+export function registerRun(program: Command): void {
+  const command = program
+    .command('run')
+    .description('validate a workflow file, submit it, and follow it until it ends')
+    .argument('<workflow>', 'workflow file (YAML or JSON)');
+  addTargetOptions(command);
+  addRunOptions(command)
+    .option('--detach', 'submit every step, print the run id and return without following (not with --local)')
+    .option('--run-id <id>', 'id of the run: 1-48 letters, digits, - or _ (default: <workflow>-<UTC time>-<random>)')
+    .addOption(new Option('--failure-policy <policy>', "what to do when a step fails: Batch's default (dependents fail), cancel the whole run, or cancel what has not started")
+      .choices(['batch-default', 'cancel-run', 'drain']).default('batch-default'))
+    .option('--register-join-job-definition', 'register the join job definition if missing (always on with --local)')
+    .addHelpText('after', `
+Examples:
+  $ batchkit run examples/workflow.yaml --local --template cdk.out/BatchkitExample.template.json
+  $ batchkit run pipeline.yaml --region eu-west-1 --stack BatchkitExample
+  $ batchkit run pipeline.yaml --endpoint http://127.0.0.1:8866 --detach --json
+
+Targets: --local (engine in this process), --endpoint URL, or AWS Batch (default credentials and region).
+Ctrl-C stops following, not the run, and prints the 'batchkit resume' command that continues it.
+Exit codes: 0 the run succeeded (or was submitted, with --detach), 1 it failed or was cancelled,
+2 bad usage or an invalid workflow (nothing submitted), 130 Ctrl-C stopped following.`)
+    .action(async (file: string, flags: RunFlags) => {
+      process.exitCode = await runWorkflowFile(file, flags, createOutput({ json: flags.json }));
+    });
+}
+
+/** Everything `batchkit run` does; resolves to the exit code. */
+export async function runWorkflowFile(file: string, flags: RunFlags, output: Output): Promise<number> {
+  const spec = targetSpecOf(flags);
+  if (flags.detach && spec.kind === 'local') {
+    throw new CliError('--detach cannot be used with --local: the local engine runs inside this command and would stop with it; start `batchkit local serve` and pass its URL with --endpoint');
+  }
+  let workflow;
+  try {
+    workflow = loadWorkflowFile(file);
+  } catch (err) {
+    throw cliErrorOf(err);
+  }
+  const journalDir = journalDirOf(flags);
+  const target = await openTarget(spec, { resolveReferences: true });
+  try {
+    announceTarget(target, output);
+    const progress = new RunProgress(output);
+    const handle = await startRun(workflow, {
+      client: target.client,
+      journalDir,
+      resolver: target.resolver,
+      runId: flags.runId,
+      failurePolicy: flags.failurePolicy,
+      registerJoinJobDefinition: spec.kind === 'local' || flags.registerJoinJobDefinition,
+      poll: spec.kind === 'local' ? LOCAL_POLL : undefined,
+      onEvent: progress.listener,
+    }).catch((err: unknown) => { throw cliErrorOf(err); });
+    rememberTarget(journalDir, handle.runId, spec);
+    const jobs = workflow.steps.reduce((sum, s) => sum + (s.definition.arraySize ?? 1), 0);
+    output.info(`run ${output.style.bold(handle.runId)}: ${workflow.steps.length} steps, ${jobs} jobs, journal in ${journalDir}`);
+    try {
+      if (flags.detach) {
+        await handle.submitted.catch((err: unknown) => { throw cliErrorOf(err); });
+        return reportDetached(handle.status(), journalDir, spec, output);
+      }
+      return await followRun(handle, progress, { output, spec, journalDir, journalDirFlag: flags.journalDir });
+    } finally {
+      handle.close();
+    }
+  } finally {
+    await target.close();
+  }
+}
+
+function reportDetached(report: Parameters<typeof buildRunDocument>[0], journalDir: string, spec: TargetSpec, output: Output): number {
+  output.info(`every step of run ${report.runId} is submitted; Batch moves it along from here`);
+  output.plain(`Follow it:  batchkit watch ${report.runId}`);
+  output.plain(`Status:     batchkit status ${report.runId}`);
+  output.plain(`Cancel it:  batchkit cancel ${report.runId}`);
+  output.document(buildRunDocument(report, journalDir, spec, 'detached'));
+  return EXIT_OK;
+}
+
+function announceTarget(target: OpenTarget, output: Output): void {
+  const { spec } = target;
+  if (spec.kind === 'local') {
+    output.info(`local engine on ${spec.dataDir}: ${target.loadedResources.length} Batch resources from ${spec.templates.length} template(s)`);
+  } else if (spec.kind === 'endpoint') {
+    output.info(`Batch endpoint ${spec.endpoint}`);
+  } else {
+    output.info(`AWS Batch${spec.region ? ` in ${spec.region}` : ''}`);
+  }
+  for (const finding of target.findings) {
+    output.warn(`${finding.level}: ${finding.logicalId ?? 'template'}${finding.property ? ` ${finding.property}` : ''}: ${finding.message}`);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * Following a run from a terminal: progress while it moves, the summary when it ends, and a
+ * Ctrl-C that stops following, never the run, and says how to pick it up again.
+ */
+import { WaitAbortedError, type RunEvent, type RunEventListener, type RunHandle, type RunStatusReport } from '../workflow';
+import { EXIT_OK, EXIT_WORK_FAILED } from './exit-codes';
+import { formatDuration, type Output } from './output';
+import { createProgressView, type ProgressView } from './progress';
+import { buildRunDocument, printRunDocument, type RunDocument } from './run-summary';
+import { targetFlagsText, type TargetSpec } from './targets';
+
+/** Exit code after Ctrl-C stopped the following (128 + SIGINT, as shells report it). */
+export const EXIT_INTERRUPTED = 130;
+
+/** What following needs to know about the command. */
+export interface FollowContext {
+  readonly output: Output;
+  readonly spec: TargetSpec;
+  readonly journalDir: string;
+  /** `--journal-dir` as the user gave it, for the hints. @default - the default directory */
+  readonly journalDirFlag?: string;
+  /** The clock. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** Progress of one run fed by the run's events; attach a status source once the run exists. */
+export class RunProgress {
+  /** Pass as the run's `onEvent`. */
+  public readonly listener: RunEventListener;
+  private readonly view: ProgressView;
+  private statusOf?: () => RunStatusReport;
+
+  constructor(private readonly output: Output, private readonly now: () => number = Date.now) {
+    this.view = createProgressView(output, { now });
+    this.listener = (event) => this.onEvent(event);
+  }
+
+  /** Where snapshots come from: the run handle's status, or a journal read. */
+  attach(statusOf: () => RunStatusReport): void {
+    this.statusOf = statusOf;
+  }
+
+  /** Redraws from a status report. */
+  show(report: RunStatusReport): void {
+    const total = report.steps.reduce((sum, s) => sum + (s.arraySize ?? 1), 0);
+    this.view.update({ total, counts: report.jobCounts, elapsedMs: Math.max(0, this.now() - report.createdAt) });
+  }
+
+  /** Leaves the terminal clean for the summary. */
+  stop(): void {
+    this.view.stop();
+  }
+
+  private onEvent(event: RunEvent): void {
+    const { output } = this;
+    if (!output.interactive && !output.json) {
+      if (event.type === 'step-status' && (event.status === 'SUCCEEDED' || event.status === 'FAILED')) {
+        const paint = event.status === 'FAILED' ? output.style.red : output.style.green;
+        output.info(`step ${event.step} ${paint(event.status)}`);
+      } else if (event.type === 'retry') {
+        output.info(output.style.yellow(`${event.operation} failed (${event.error}); retry ${event.attempt} in ${formatDuration(event.delayMs)}`));
+      }
+    }
+    if ((event.type === 'poll' || event.type === 'step-status') && this.statusOf) {
+      this.show(this.statusOf());
+    }
+  }
+}
+
+/** Waits for a run to end (or Ctrl-C), prints the summary or the resume hint, returns the exit code. */
+export async function followRun(handle: RunHandle, progress: RunProgress, ctx: FollowContext): Promise<number> {
+  progress.attach(() => handle.status());
+  const outcome = await untilInterrupted((signal) => handle.wait(signal));
+  progress.stop();
+  if (outcome.interrupted) {
+    return reportInterrupted(handle.status(), ctx);
+  }
+  return reportFinished(outcome.value, ctx);
+}
+
+/** Prints and returns the exit code of a run that ended: 0 when it succeeded, 1 otherwise. */
+export function reportFinished(report: RunStatusReport, ctx: FollowContext): number {
+  const doc = buildRunDocument(report, ctx.journalDir, ctx.spec, 'finished');
+  printRunDocument(doc, ctx.output);
+  ctx.output.document(doc);
+  return report.status === 'SUCCEEDED' ? EXIT_OK : EXIT_WORK_FAILED;
+}
+
+/**
+ * Prints what happens to the run now that this command stops following it, and how to pick
+ * it up again: `resume` after `run`/`resume` (this process drove the run), `watch` after `watch`.
+ */
+export function reportInterrupted(report: RunStatusReport, ctx: FollowContext, role: 'driver' | 'watcher' = 'driver'): number {
+  const again = role === 'driver' ? resumeCommandOf(report.runId, ctx) : `batchkit watch ${report.runId}${journalFlag(ctx)}`;
+  const doc: RunDocument = buildRunDocument(report, ctx.journalDir, ctx.spec, 'interrupted', role === 'driver' ? again : undefined);
+  const { output } = ctx;
+  printRunDocument(doc, output);
+  output.plain('');
+  output.plain(output.style.bold(`Stopped ${role === 'driver' ? 'following' : 'watching'} run ${report.runId}; the run was not cancelled.`));
+  if (role === 'watcher') {
+    output.plain('The process that drives it carries on.');
+  } else if (ctx.spec.kind === 'local') {
+    output.plain('The local engine ran inside this command and stopped with it: jobs that were running end as');
+    output.plain('interrupted ("Host EC2 ... terminated") and are retried if their retry strategy allows, otherwise');
+    output.plain('they fail; queued jobs wait. Resuming restarts the engine on the same data directory.');
+  } else {
+    output.plain('Its jobs keep running on Batch; resuming submits whatever was not submitted yet and follows it.');
+  }
+  output.plain(`Continue with: ${output.style.cyan(again)}`);
+  output.document(doc);
+  return EXIT_INTERRUPTED;
+}
+
+/** `batchkit resume <run> <flags>` that reaches the same target and journal. */
+export function resumeCommandOf(runId: string, ctx: FollowContext): string {
+  const flags = targetFlagsText(ctx.spec);
+  return `batchkit resume ${runId}${flags ? ` ${flags}` : ''}${journalFlag(ctx)}`;
+}
+
+function journalFlag(ctx: FollowContext): string {
+  return ctx.journalDirFlag ? ` --journal-dir ${ctx.journalDirFlag}` : '';
+}
+
+/**
+ * Runs `work` until it settles or SIGINT arrives. The first Ctrl-C aborts the signal and
+ * returns at once (a wait stuck in submission must not hold the terminal); a second one gets
+ * Node's default, which ends the process.
+ */
+export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<{ interrupted: false; value: T } | { interrupted: true }> {
+  const controller = new AbortController();
+  let onSigint = (): void => undefined;
+  const interrupted = new Promise<{ interrupted: true }>((resolve) => {
+    onSigint = () => {
+      process.off('SIGINT', onSigint);
+      controller.abort();
+      resolve({ interrupted: true });
+    };
+  });
+  process.on('SIGINT', onSigint);
+  try {
+    const working = work(controller.signal).then(
+      (value) => ({ interrupted: false as const, value }),
+      (err: unknown) => {
+        if (err instanceof WaitAbortedError || (err as Error)?.name === 'WaitAbortedError') return { interrupted: true as const };
+        throw err;
+      },
+    );
+    return await Promise.race([working, interrupted]);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * Where a workflow command sends its Batch calls: the local engine in this process (`--local`),
+ * a Batch endpoint (`--endpoint`, e.g. a `batchkit local serve`), or AWS Batch with the default
+ * credential chain and region. Every target is reached through the SDK's `BatchClient`, so the
+ * workflow runtime has one code path; the local engine sits behind its own HTTP server on
+ * 127.0.0.1 for that reason, not as a shortcut around the wire protocol.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Command } from 'commander';
+import type { BatchClient } from '@aws-sdk/client-batch';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { LocalBatchEngine } from '../engine/engine';
+import { startBatchServer, type RunningBatchServer } from '../server/server';
+import { loadTemplate, TemplateReadError, type LoadedBatchResource, type TemplateFinding } from '../template/load-template';
+import {
+  ConstructReferenceResolver, createWorkflowBatchClient, DirectReferenceResolver, ReferenceResolutionError,
+  type ReferenceKind, type ReferenceResolver,
+} from '../workflow';
+import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from './exit-codes';
+
+/** Where the local engine keeps its state unless told otherwise (the same default as `local serve`). */
+export const DEFAULT_LOCAL_DATA_DIR = '.batchkit/local';
+/** Where run journals go unless told otherwise. */
+export const DEFAULT_JOURNAL_DIR = '.batchkit/runs';
+/** The lock file a command holding the local engine writes into its data directory. */
+export const DATA_DIR_LOCK_FILE = 'batchkit-cli.lock';
+/** Credentials for the in-process server, which verifies no signatures; the SDK insists on some. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'batchkit-local', secretAccessKey: 'batchkit-local' };
+
+/** The target flags every workflow command accepts, as commander parses them. */
+export interface TargetFlags {
+  readonly local?: boolean;
+  readonly template?: string[];
+  readonly dataDir?: string;
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly stack?: string;
+  readonly localVcpus?: string;
+  readonly localMemory?: string;
+}
+
+/** A target as remembered for a run, so later commands on the run need no flags. */
+export interface TargetSpec {
+  /** `local`: in-process engine on `dataDir`; `endpoint`: a Batch-compatible URL; `aws`: AWS Batch. */
+  readonly kind: 'local' | 'endpoint' | 'aws';
+  /** Data directory of the local engine (absolute). @default - not local */
+  readonly dataDir?: string;
+  /** Synthesized templates loaded into the local engine, or used to resolve `cdk:` references (absolute). @default - none */
+  readonly templates: readonly string[];
+  /** Endpoint URL. @default - AWS's own */
+  readonly endpoint?: string;
+  /** Region. @default - the SDK's default chain (AWS_REGION, profile) */
+  readonly region?: string;
+  /** Deployed CloudFormation stack resolving `cdk:` references on AWS. @default - none */
+  readonly stack?: string;
+  /** vCPUs each local compute environment may use. @default - this host's cores */
+  readonly localVcpus?: number;
+  /** Memory in MiB each local compute environment may use. @default - this host's memory */
+  readonly localMemoryMiB?: number;
+}
+
+/** An opened target: a client for the runtime, how to resolve references, and how to let go of it. */
+export interface OpenTarget {
+  readonly spec: TargetSpec;
+  /** The runtime's client (SDK retries off). */
+  readonly client: BatchClient;
+  /** Resolves `cdk:` construct references. */
+  readonly resolver: ReferenceResolver;
+  /** The in-process engine (local targets only). @default - none */
+  readonly engine?: LocalBatchEngine;
+  /** What loading the templates into the local engine created. */
+  readonly loadedResources: readonly LoadedBatchResource[];
+  /** What the template loader could not do as CloudFormation would. */
+  readonly findings: readonly TemplateFinding[];
+  /** Stops the server and the engine (killing jobs it runs) and releases the data directory. */
+  close(): Promise<void>;
+}
+
+/** Adds the target flags to a command. */
+export function addTargetOptions(command: Command): Command {
+  return command
+    .option('--local', 'use the local engine in this process (jobs run as processes on this machine)')
+    .option('--template <file>', 'synthesized template: its Batch resources are created in the local engine, and its construct ids resolve `cdk:` references (repeatable)', collect)
+    .option('--data-dir <dir>', `data directory of the local engine (default: ${DEFAULT_LOCAL_DATA_DIR})`)
+    .option('--endpoint <url>', 'a Batch-compatible endpoint, e.g. the URL `batchkit local serve` prints')
+    .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, then the profile)')
+    .option('--stack <name>', 'deployed CloudFormation stack that resolves `cdk:` references on AWS')
+    .option('--local-vcpus <n>', 'vCPUs each local compute environment may use (default: this host\'s cores)')
+    .option('--local-memory <MiB>', 'memory each local compute environment may use, in MiB (default: this host\'s memory)');
+}
+
+/** Whether any flag chose a target (otherwise a remembered one, then AWS, applies). */
+export function targetChosen(flags: TargetFlags): boolean {
+  return Boolean(flags.local || flags.endpoint || flags.template?.length || flags.dataDir || flags.region || flags.stack);
+}
+
+/** Turns flags into a target, checking that they make sense together. */
+export function targetSpecOf(flags: TargetFlags): TargetSpec {
+  if (flags.local && flags.endpoint) {
+    throw new CliError(`--local and --endpoint ${flags.endpoint} exclude each other: --local runs the engine in this process, --endpoint talks to one running elsewhere`);
+  }
+  if (!flags.local && flags.dataDir) {
+    throw new CliError(`--data-dir ${flags.dataDir} applies to the local engine only; add --local`);
+  }
+  if (!flags.local && (flags.localVcpus || flags.localMemory)) {
+    throw new CliError('--local-vcpus and --local-memory apply to the local engine only; add --local');
+  }
+  if (flags.endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(flags.endpoint)) {
+    throw new CliError(`--endpoint must be an http(s) URL such as http://127.0.0.1:8866; got '${flags.endpoint}'`);
+  }
+  const templates = (flags.template ?? []).map((file) => readableTemplate(file));
+  const common = {
+    templates,
+    region: flags.region,
+    localVcpus: positiveInteger('--local-vcpus', flags.localVcpus),
+    localMemoryMiB: positiveInteger('--local-memory', flags.localMemory),
+  };
+  if (flags.local) {
+    return { kind: 'local', dataDir: path.resolve(flags.dataDir ?? DEFAULT_LOCAL_DATA_DIR), ...common };
+  }
+  if (flags.endpoint) {
+    return { kind: 'endpoint', endpoint: flags.endpoint.replace(/\/+$/, ''), ...common };
+  }
+  return { kind: 'aws', stack: flags.stack, ...common };
+}
+
+/**
+ * Opens a target: for `local`, the engine on its data directory, the templates loaded, a
+ * server on a free port. References are resolved only for `run` (`resolveReferences`): the
+ * other commands read resolved names from the journal, and need no deployed stack.
+ */
+export async function openTarget(spec: TargetSpec, options: { resolveReferences?: boolean } = {}): Promise<OpenTarget> {
+  if (spec.kind !== 'local') {
+    const client = createWorkflowBatchClient({ endpoint: spec.endpoint, region: spec.region ?? (spec.endpoint ? 'us-east-1' : undefined), ...(spec.endpoint && !hasCredentialsConfigured() ? { credentials: LOCAL_CREDENTIALS } : {}) });
+    const resolver = options.resolveReferences ? await resolverFor(spec) : new DirectReferenceResolver();
+    return { spec, client, resolver, loadedResources: [], findings: [], close: async () => client.destroy() };
+  }
+  const dataDir = spec.dataDir!;
+  const releaseLock = lockDataDir(dataDir);
+  let engine: LocalBatchEngine | undefined;
+  let server: RunningBatchServer | undefined;
+  try {
+    engine = await LocalBatchEngine.open({
+      dataDir,
+      hostCapacity: spec.localVcpus || spec.localMemoryMiB ? hostCapacity(spec) : undefined,
+    });
+    const loaded: LoadedBatchResource[] = [];
+    const findings: TemplateFinding[] = [];
+    for (const template of spec.templates) {
+      const report = await loadTemplate(engine, template).catch((err: unknown) => {
+        throw err instanceof TemplateReadError ? new CliError(err.message, EXIT_USAGE) : err;
+      });
+      loaded.push(...report.resources);
+      findings.push(...report.findings);
+    }
+    const errors = findings.filter((f) => f.level === 'error');
+    if (errors.length > 0) {
+      const shown = errors.map((f) => `${f.logicalId ?? 'template'}${f.property ? ` ${f.property}` : ''}: ${f.message}`).join('; ');
+      throw new CliError(`${errors.length} template resource(s) could not be created in the local engine: ${shown}`, EXIT_WORK_FAILED);
+    }
+    server = await startBatchServer({ api: engine, host: '127.0.0.1', port: 0 });
+    const client = createWorkflowBatchClient({ endpoint: server.url, region: spec.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    const openedServer = server;
+    const openedEngine = engine;
+    return {
+      spec, client, engine, loadedResources: loaded, findings,
+      resolver: new ConstructReferenceResolver(loaded),
+      close: async () => {
+        client.destroy();
+        await openedServer.close();
+        await openedEngine.close();
+        releaseLock();
+      },
+    };
+  } catch (err) {
+    await server?.close();
+    await engine?.close();
+    releaseLock();
+    throw err;
+  }
+}
+
+/** The command line flags that reach `spec` again (for the hints commands print). */
+export function targetFlagsText(spec: TargetSpec): string {
+  const parts: string[] = [];
+  if (spec.kind === 'local') parts.push('--local', `--data-dir ${shellQuote(path.relative(process.cwd(), spec.dataDir!) || '.')}`);
+  if (spec.kind === 'endpoint') parts.push(`--endpoint ${spec.endpoint}`);
+  for (const template of spec.templates) parts.push(`--template ${shellQuote(path.relative(process.cwd(), template))}`);
+  if (spec.region) parts.push(`--region ${spec.region}`);
+  if (spec.stack) parts.push(`--stack ${spec.stack}`);
+  if (spec.localVcpus) parts.push(`--local-vcpus ${spec.localVcpus}`);
+  if (spec.localMemoryMiB) parts.push(`--local-memory ${spec.localMemoryMiB}`);
+  return parts.join(' ');
+}
+
+/** Whether a process with this id is alive (EPERM: alive, but someone else's). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Two processes opening one engine data directory would each recover the other's running jobs
+ * as interrupted; the lock file refuses the second one. A lock left by a dead process is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, DATA_DIR_LOCK_FILE);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockFile, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = Number(fs.readFileSync(lockFile, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
+        throw new CliError(`the local engine data directory ${dataDir} is in use by process ${holder}; wait for it, stop it, or choose another --data-dir`);
+      }
+      fs.rmSync(lockFile, { force: true });
+    }
+  }
+  throw new CliError(`could not lock the local engine data directory ${dataDir}: another process keeps taking it`);
+}
+
+async function resolverFor(spec: TargetSpec): Promise<ReferenceResolver> {
+  if (spec.kind === 'aws' && spec.stack) {
+    const cloudFormation = new CloudFormationClient({ region: spec.region });
+    try {
+      return await ConstructReferenceResolver.fromCloudFormationStack(cloudFormation, spec.stack);
+    } catch (err) {
+      throw new CliError(`--stack ${spec.stack}: cannot read the deployed stack: ${(err as Error).message}`, EXIT_WORK_FAILED);
+    } finally {
+      cloudFormation.destroy();
+    }
+  }
+  if (spec.templates.length > 0) {
+    return new TemplatesResolver(spec.templates.map((file) => ConstructReferenceResolver.fromTemplateFile(file)));
+  }
+  return new DirectReferenceResolver();
+}
+
+/** Resolves against several templates: exactly one of them must know a `cdk:` reference. */
+class TemplatesResolver implements ReferenceResolver {
+  constructor(private readonly resolvers: readonly ReferenceResolver[]) {}
+
+  async resolve(kind: ReferenceKind, reference: string): Promise<string> {
+    const outcomes = await Promise.allSettled(this.resolvers.map((r) => r.resolve(kind, reference)));
+    const found = [...new Set(outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : [])))];
+    if (found.length === 1) return found[0];
+    if (found.length > 1) {
+      throw new ReferenceResolutionError(`${kind} '${reference}' is ambiguous: it names ${found.join(', ')} in different templates; give more of the construct path`);
+    }
+    throw (outcomes[0] as PromiseRejectedResult).reason;
+  }
+}
+
+/** A `local serve` without `--access-key` checks no signature, but the SDK signs anyway and needs some credentials. */
+function hasCredentialsConfigured(): boolean {
+  return Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
+}
+
+function hostCapacity(spec: TargetSpec): { vcpus: number; memoryMiB: number } {
+  return {
+    vcpus: spec.localVcpus ?? os.cpus().length,
+    memoryMiB: spec.localMemoryMiB ?? Math.floor(os.totalmem() / (1024 * 1024)),
+  };
+}
+
+function readableTemplate(file: string): string {
+  const resolved = path.resolve(file);
+  try {
+    fs.accessSync(resolved, fs.constants.R_OK);
+  } catch {
+    throw new CliError(`--template ${file}: cannot read the file; expected a synthesized template such as cdk.out/<Stack>.template.json`);
+  }
+  return resolved;
+}
+
+function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(text)) {
+    throw new CliError(`${flag} must be a whole number above 0; got '${text}'`);
+  }
+  return Number(text);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function shellQuote(text: string): string {
+  return /^[\w./:@=-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
