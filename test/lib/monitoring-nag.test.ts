@@ -7,6 +7,7 @@ import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createExampleApp } from '../../examples/app';
+import { EXAMPLE_NAG_SUPPRESSIONS, findByPath } from '../../examples/nag';
 import { BatchMonitoring } from '../../lib/monitoring';
 import { sampleQueueArn } from './events-fixtures';
 import { newJobQueue } from './monitoring-fixtures';
@@ -31,6 +32,18 @@ describe('cdk-nag AwsSolutions', () => {
     const stacks = app.node.children.filter((c): c is Stack => c instanceof Stack);
     expect(stacks.length).toBeGreaterThan(0);
     expect(stacks.flatMap(unsuppressedFindings)).toEqual([]);
+  });
+
+  test('every suppression of the example names a construct the example has', () => {
+    const app = createExampleApp();
+    const stale = EXAMPLE_NAG_SUPPRESSIONS.map((s) => s.path).filter((path) => findByPath(app, path) === undefined);
+    expect(stale).toEqual([]);
+  });
+
+  test('every suppression of the example gives a reason', () => {
+    for (const { suppressions } of EXAMPLE_NAG_SUPPRESSIONS) {
+      for (const suppression of suppressions) expect(suppression.reason.length).toBeGreaterThan(40);
+    }
   });
 
   test('monitoring on its own has no unsuppressed finding', () => {
