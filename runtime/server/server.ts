@@ -63,6 +63,8 @@ export interface RunningBatchServer {
 /** AWS Batch's SubmitJob payload quota. */
 export const DEFAULT_MAX_BODY_BYTES = 30 * 1024;
 
+const KEEP_ALIVE_TIMEOUT_MS = 60_000;
+
 const MODEL: WireModel = { operations: BATCH_OPERATIONS, shapes: BATCH_SHAPES };
 
 /** Starts the server and resolves once it listens. */
@@ -83,6 +85,10 @@ export async function startBatchServer(options: BatchServerOptions): Promise<Run
       res.destroy();
     });
   });
+  // Pollers reuse connections for seconds at a time: a short keep-alive makes the server close
+  // sockets clients are about to reuse (ECONNRESET). AWS's front ends keep them about a minute.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 5_000;
   await listen(server, host, options.port ?? 0);
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
