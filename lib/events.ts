@@ -35,11 +35,11 @@ export enum JobStatus {
 export enum WorkflowStatus {
   /** The run started or resumed. */
   RUNNING = 'RUNNING',
-  /** Every step succeeded. */
+  /** The run (every step of it), or one step, succeeded. */
   SUCCEEDED = 'SUCCEEDED',
-  /** A step failed and the run stopped. */
+  /** The run (a step of it failed), or one step, failed. */
   FAILED = 'FAILED',
-  /** The run was cancelled. */
+  /** The run, or one step, was cancelled. */
   CANCELLED = 'CANCELLED',
 }
 
@@ -111,6 +111,16 @@ export interface WorkflowStateChangeFilter {
    * @default - every workflow
    */
   readonly workflowNames?: string[];
+
+  /**
+   * Whether to match the events of single steps as well as those of whole runs. The runtime
+   * reports both: a run's status (no `detail.step`), and each step's terminal status (with
+   * `detail.step`); a failing step makes its run fail too, so a rule that should fire once per
+   * failed run leaves step events out.
+   *
+   * @default true
+   */
+  readonly includeStepEvents?: boolean;
 }
 
 /** Options of `BatchEvents.onWorkflowStateChange`. */
@@ -163,10 +173,11 @@ export class BatchEvents {
     for (const name of filter.workflowNames ?? []) {
       if (name.length === 0) throw new Error(`${scope.node.path}: workflowNames holds an empty name, expected the names workflows run under`);
     }
-    return renderWorkflowStateChangePattern(
-      filter.statuses && unique(nonEmpty(scope, 'statuses', filter.statuses)),
-      filter.workflowNames && unique(nonEmpty(scope, 'workflowNames', filter.workflowNames)),
-    );
+    return renderWorkflowStateChangePattern({
+      statuses: filter.statuses && unique(nonEmpty(scope, 'statuses', filter.statuses)),
+      workflowNames: filter.workflowNames && unique(nonEmpty(scope, 'workflowNames', filter.workflowNames)),
+      includeStepEvents: filter.includeStepEvents ?? true,
+    });
   }
 
   /** A rule on `Batch Job State Change` events, created in `scope` with `id`; add targets to it. */

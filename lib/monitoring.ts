@@ -88,8 +88,9 @@ export interface BatchMonitoringProps {
   readonly notifyArrayChildren?: boolean;
 
   /**
-   * Whether failed runs of the batchkit workflow runtime notify the topic too, and its workflow
-   * events are archived with the Batch events.
+   * Whether failed runs of the batchkit workflow runtime notify the topic too (once per run: the
+   * failed steps' jobs notify on their own), and its workflow events (runs and steps) are archived
+   * with the Batch events.
    *
    * @default true
    */
@@ -343,13 +344,13 @@ export class BatchMonitoring extends Construct {
     new events.Rule(this, 'FailedWorkflowsRule', {
       description: 'batchkit: notify failed batchkit workflow runs',
       eventBus: props.workflowEventBus,
-      eventPattern: renderWorkflowStateChangePattern([WorkflowStatus.FAILED], workflowNames),
+      eventPattern: renderWorkflowStateChangePattern({ statuses: [WorkflowStatus.FAILED], workflowNames, includeStepEvents: false }),
       targets: [new TopicTarget(this.topic, failedWorkflowMessage(), delivery)],
     });
     new events.Rule(this, 'ArchiveWorkflowsRule', {
       description: 'batchkit: archive batchkit workflow events',
       eventBus: props.workflowEventBus,
-      eventPattern: renderWorkflowStateChangePattern(undefined, workflowNames),
+      eventPattern: renderWorkflowStateChangePattern({ workflowNames, includeStepEvents: true }),
       targets: [archiveTarget],
     });
   }

@@ -2,8 +2,8 @@ import * as events from 'aws-cdk-lib/aws-events';
 
 /*
  * The notification texts, built by EventBridge input transformers from the event itself. A path
- * the event lacks (no exit code for a job cancelled before it ran, no step for a workflow that
- * failed to start) renders empty rather than dropping the message.
+ * the event lacks (no exit code for a job cancelled before it ran) renders empty rather than
+ * dropping the message.
  */
 
 const field = (path: string) => events.EventField.fromPath(path);
@@ -35,10 +35,9 @@ export function queueBlockedMessage(): events.RuleTargetInput {
   ].join('\n'));
 }
 
-/** The text sent for a failed workflow run of the batchkit runtime. */
+/** The text sent for a failed workflow run of the batchkit runtime (its failed jobs notify on their own). */
 export function failedWorkflowMessage(): events.RuleTargetInput {
-  return events.RuleTargetInput.fromMultilineText([
+  return events.RuleTargetInput.fromText(
     `batchkit workflow ${field('$.detail.workflowName')} run ${field('$.detail.runId')} ${field('$.detail.status')}`,
-    `Step: ${field('$.detail.step')}`,
-  ].join('\n'));
+  );
 }

@@ -53,11 +53,20 @@ export function renderBatchEventsOfQueuesPattern(jobQueueArns: string[]): events
   return { source: [BATCH_EVENT_SOURCE], detail: { jobQueue: jobQueueArns } };
 }
 
+/** What a workflow state change pattern filters on. */
+export interface WorkflowStateChangeFields {
+  readonly statuses?: string[];
+  readonly workflowNames?: string[];
+  readonly includeStepEvents: boolean;
+}
+
 /** The event pattern of the workflow runtime's own state change events. */
-export function renderWorkflowStateChangePattern(statuses: string[] | undefined, workflowNames: string[] | undefined): events.EventPattern {
+export function renderWorkflowStateChangePattern(fields: WorkflowStateChangeFields): events.EventPattern {
   const detail: Record<string, unknown> = {};
-  if (statuses) detail.status = statuses;
-  if (workflowNames) detail.workflowName = workflowNames;
+  if (fields.statuses) detail.status = fields.statuses;
+  if (fields.workflowNames) detail.workflowName = fields.workflowNames;
+  // The runtime sends one event per run status and one per step status: only the latter name a step.
+  if (!fields.includeStepEvents) detail.step = [{ exists: false }];
   return {
     source: [WORKFLOW_EVENT_SOURCE],
     detailType: [WORKFLOW_STATE_CHANGE],

@@ -92,7 +92,10 @@ export function sampleQueueBlocked(jobQueue: string, jobDefinition: string): Bat
   };
 }
 
-/** A `Batch Workflow State Change` event as the batchkit runtime publishes it. */
+/**
+ * A `Batch Workflow State Change` event as the batchkit runtime publishes it: about the whole run
+ * without `step`, about one step with it.
+ */
 export function sampleWorkflowStateChange(workflowName: string, status: string, step?: string): BatchEventEnvelope {
   return {
     'version': '0',

@@ -228,6 +228,19 @@ describe('BatchEvents.onWorkflowStateChange', () => {
     });
   });
 
+  test('includeStepEvents false matches the events of whole runs only', () => {
+    // GIVEN
+    const stack = newStack();
+
+    // WHEN
+    BatchEvents.onWorkflowStateChange(stack, 'RunFailed', { statuses: [WorkflowStatus.FAILED], includeStepEvents: false });
+
+    // THEN
+    const pattern = deployedPattern(stack);
+    expect(matchesEventPattern(pattern, sampleWorkflowStateChange('nightly', 'FAILED'))).toBe(true);
+    expect(matchesEventPattern(pattern, sampleWorkflowStateChange('nightly', 'FAILED', 'train'))).toBe(false);
+  });
+
   test('fails when a workflow name is empty', () => {
     const stack = newStack();
     expect(() => BatchEvents.onWorkflowStateChange(stack, 'Rule', { workflowNames: [''] })).toThrow(/workflowNames holds an empty name/);

@@ -58,11 +58,13 @@ describe('BatchMonitoring rules against sample events', () => {
     expect(matches('archive every AWS Batch event', sampleWorkflowStateChange('nightly', 'FAILED'))).toBe(false);
   });
 
-  test('failed runs of the named workflows notify and every event of theirs is archived, from the runtime\'s bus', () => {
-    expect(matches('notify failed batchkit workflow runs', sampleWorkflowStateChange('nightly', 'FAILED', 'train'))).toBe(true);
+  test('failed runs of the named workflows notify once, and every event of theirs is archived, from the runtime\'s bus', () => {
+    expect(matches('notify failed batchkit workflow runs', sampleWorkflowStateChange('nightly', 'FAILED'))).toBe(true);
+    expect(matches('notify failed batchkit workflow runs', sampleWorkflowStateChange('nightly', 'FAILED', 'train'))).toBe(false);
     expect(matches('notify failed batchkit workflow runs', sampleWorkflowStateChange('nightly', 'SUCCEEDED'))).toBe(false);
     expect(matches('notify failed batchkit workflow runs', sampleWorkflowStateChange('weekly', 'FAILED'))).toBe(false);
     expect(matches('archive batchkit workflow events', sampleWorkflowStateChange('nightly', 'RUNNING'))).toBe(true);
+    expect(matches('archive batchkit workflow events', sampleWorkflowStateChange('nightly', 'FAILED', 'train'))).toBe(true);
     expect(ruleDescribed(resources, 'notify failed batchkit workflow runs').Properties.EventBusName).toMatch(/^<Ref Bus/);
   });
 });
@@ -100,9 +102,9 @@ describe('BatchMonitoring notification texts', () => {
     ]);
   });
 
-  test('a failed workflow run says which workflow, run and step', () => {
-    expect(render('notify failed batchkit workflow runs', sampleWorkflowStateChange('nightly', 'FAILED', 'train')))
-      .toBe('batchkit workflow nightly run run-0001 FAILED\nStep: train');
+  test('a failed workflow run says which workflow and run', () => {
+    expect(render('notify failed batchkit workflow runs', sampleWorkflowStateChange('nightly', 'FAILED')))
+      .toBe('batchkit workflow nightly run run-0001 FAILED');
   });
 });
 
