@@ -12,6 +12,8 @@ import { matchRoute } from './routes';
 import { assembleInput, parseJsonBody, readBody } from './request-decoding';
 import { validateShape } from './shape-validation';
 import { verifySigV4, type SigV4Options } from './sigv4-verifier';
+
+export type { SigV4Options } from './sigv4-verifier';
 import { clientError, toWireError } from './wire-errors';
 
 /** Options of {@link startBatchServer}. */

@@ -8,7 +8,7 @@ import type { BatchApi } from '../model/batch-api';
 import { BatchClientException } from '../model/batch-api';
 
 /** The Batch resource types the loader creates. */
-export type BatchResourceType = 'AWS::Batch::ComputeEnvironment' | 'AWS::Batch::JobQueue' | 'AWS::Batch::JobDefinition';
+export type CfnBatchResourceType = 'AWS::Batch::ComputeEnvironment' | 'AWS::Batch::JobQueue' | 'AWS::Batch::JobDefinition';
 
 /** The resource in the api and whether this call created it. */
 export interface CreatedOrReused {
@@ -21,7 +21,7 @@ export interface CreatedOrReused {
  * refused otherwise (changing them in place is an update, which CloudFormation would plan);
  * a job definition gets a new revision unless its latest ACTIVE revision already matches.
  */
-export async function createOrReuse(api: BatchApi, type: BatchResourceType, name: string, input: Record<string, unknown>): Promise<CreatedOrReused> {
+export async function createOrReuse(api: BatchApi, type: CfnBatchResourceType, name: string, input: Record<string, unknown>): Promise<CreatedOrReused> {
   switch (type) {
     case 'AWS::Batch::ComputeEnvironment': {
       const existing = (await api.describeComputeEnvironments({ computeEnvironments: [name] })).computeEnvironments?.[0];

@@ -14,9 +14,9 @@ import type { WireModel } from '../server/wire-model';
 import { cfnToApi } from './cfn-to-api';
 import { NO_VALUE, resolveIntrinsics, type ReferenceResolver } from './intrinsics';
 import { placeholderValue } from './placeholders';
-import { createOrReuse, type BatchResourceType } from './create-or-reuse';
+import { createOrReuse, type CfnBatchResourceType } from './create-or-reuse';
 
-export type { BatchResourceType } from './create-or-reuse';
+export type { CfnBatchResourceType } from './create-or-reuse';
 
 /** Options of {@link loadTemplate}. */
 export interface LoadTemplateOptions {
@@ -44,7 +44,7 @@ export interface LoadTemplateOptions {
 
 /** A Batch resource of the template, now present in the api. */
 export interface LoadedBatchResource {
-  readonly type: BatchResourceType;
+  readonly type: CfnBatchResourceType;
   readonly logicalId: string;
   /** The construct path from the resource's `aws:cdk:path` metadata, when the template has it. */
   readonly constructPath?: string;
@@ -108,7 +108,7 @@ interface CfnTemplate {
 const MODEL: WireModel = { operations: BATCH_OPERATIONS, shapes: BATCH_SHAPES };
 
 /** How each Batch resource type maps onto the API, in creation order (queues need their compute environments). */
-const BATCH_TYPES: ReadonlyArray<{ type: BatchResourceType; input: string; nameProperty: string; deploymentOnly: string[] }> = [
+const BATCH_TYPES: ReadonlyArray<{ type: CfnBatchResourceType; input: string; nameProperty: string; deploymentOnly: string[] }> = [
   { type: 'AWS::Batch::ComputeEnvironment', input: 'CreateComputeEnvironmentRequest', nameProperty: 'ComputeEnvironmentName', deploymentOnly: ['ReplaceComputeEnvironment', 'UpdatePolicy', 'ComputeResources.UpdateToLatestImageVersion'] },
   { type: 'AWS::Batch::JobQueue', input: 'CreateJobQueueRequest', nameProperty: 'JobQueueName', deploymentOnly: [] },
   { type: 'AWS::Batch::JobDefinition', input: 'RegisterJobDefinitionRequest', nameProperty: 'JobDefinitionName', deploymentOnly: ['ResourceRetentionPolicy'] },

@@ -137,6 +137,26 @@ describe('batchkit local serve', () => {
     expect(existsSync(join(tempDir, '.batchkit', 'local'))).toBe(true);
   });
 
+  test('verifies SigV4 signatures with --access-key', async () => {
+    // GIVEN
+    const run = serve(['--port', '0', '--json', '--access-key', 'AKIDLOCAL:s3cret', '--data-dir', join(tempDir, 'signed-data')]);
+    const ready = JSON.parse(await run.nextLine()) as LocalServeReady;
+    const signed = new BatchClient({ endpoint: ready.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 's3cret' }, maxAttempts: 1 });
+    try {
+      // WHEN
+      const unsigned = await fetch(`${ready.endpoint}/v1/describejobs`, { method: 'POST', body: '{"jobs":[]}' });
+      const accepted = await signed.send(new DescribeJobsCommand({ jobs: ['none'] }));
+      // THEN
+      expect(unsigned.status).toBe(403);
+      expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+      expect(accepted.jobs).toEqual([]);
+    } finally {
+      signed.destroy();
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exit).toBe(0);
+  });
+
   test('fails with exit 1 and prints the error when a template resource cannot be created', async () => {
     // GIVEN
     const broken = join(tempDir, 'broken.template.json');
