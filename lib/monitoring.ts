@@ -178,6 +178,8 @@ export class BatchMonitoring extends Construct {
   public readonly queueBlockedRule: events.Rule;
   /** The rule that archives the queues' events. */
   public readonly archiveRule: events.Rule;
+  /** The rule that notifies failed workflow runs, unless `monitorWorkflows` is false. */
+  public readonly failedWorkflowsRule?: events.Rule;
   /** The alarm raised when an event could not be delivered to a target. */
   public readonly undeliveredEventsAlarm: cloudwatch.Alarm;
   /** The CloudWatch namespace of the derived metrics. */
@@ -251,7 +253,7 @@ export class BatchMonitoring extends Construct {
       targets: [archiveTarget],
     });
     if (props.monitorWorkflows ?? true) {
-      this.monitorWorkflows(props, archiveTarget, delivery);
+      this.failedWorkflowsRule = this.monitorWorkflows(props, archiveTarget, delivery);
     }
 
     this.undeliveredEventsAlarm = this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: this.alarmPeriod })
@@ -263,6 +265,7 @@ export class BatchMonitoring extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     this.undeliveredEventsAlarm.addAlarmAction(this.alarmAction);
+    this.undeliveredEventsAlarm.addOkAction(this.alarmAction);
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
@@ -338,10 +341,11 @@ export class BatchMonitoring extends Construct {
     });
   }
 
-  private monitorWorkflows(props: BatchMonitoringProps, archiveTarget: LogGroupTarget, delivery: DeliveryPolicy): void {
+  /** Adds the workflow rules; returns the one that notifies failed runs. */
+  private monitorWorkflows(props: BatchMonitoringProps, archiveTarget: LogGroupTarget, delivery: DeliveryPolicy): events.Rule {
     const workflowNames = props.workflowNames && unique(props.workflowNames);
     if (workflowNames?.length === 0) throw new Error(`${this.node.path}: workflowNames is empty, expected at least one name (leave it out to monitor every workflow)`);
-    new events.Rule(this, 'FailedWorkflowsRule', {
+    const failedWorkflowsRule = new events.Rule(this, 'FailedWorkflowsRule', {
       description: 'batchkit: notify failed batchkit workflow runs',
       eventBus: props.workflowEventBus,
       eventPattern: renderWorkflowStateChangePattern({ statuses: [WorkflowStatus.FAILED], workflowNames, includeStepEvents: false }),
@@ -353,6 +357,7 @@ export class BatchMonitoring extends Construct {
       eventPattern: renderWorkflowStateChangePattern({ workflowNames, includeStepEvents: true }),
       targets: [archiveTarget],
     });
+    return failedWorkflowsRule;
   }
 }
 
