@@ -47,7 +47,7 @@ export class ExampleBatchStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     Aspects.of(this).add(new AcknowledgeCdkProviderDependsOn());
-    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1, flowLogs: { FlowLog: { trafficType: ec2.FlowLogTrafficType.REJECT } } });
 
     const onDemand = new Ec2Compute(this, 'OnDemand', { vpc, instanceClasses: [ec2.InstanceClass.C6I, ec2.InstanceClass.M6I], maxvCpus: 256 });
     const spot = new Ec2Compute(this, 'Spot', {

@@ -1,12 +1,22 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { BatchQueue, Ec2ContainerJob, UnmanagedCompute } from '../../lib';
 import { IMAGE, instanceType, newStack, warningsAbout } from './fixtures';
 
 describe('UnmanagedCompute', () => {
-  test('declares an unmanaged compute environment', () => {
+  test('declares an unmanaged compute environment run by the Batch service-linked role', () => {
     const { stack } = newStack();
     new UnmanagedCompute(stack, 'Own', { unmanagedvCpus: 8 });
-    Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', { Type: 'unmanaged', UnmanagedvCpus: 8 });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { Type: 'unmanaged', UnmanagedvCpus: 8, ServiceRole: Match.absent() });
+    template.resourceCountIs('AWS::IAM::Role', 0);
+  });
+
+  test('uses the service role given', () => {
+    const { stack } = newStack();
+    const serviceRole = new iam.Role(stack, 'Service', { assumedBy: new iam.ServicePrincipal('batch.amazonaws.com') });
+    new UnmanagedCompute(stack, 'Own', { serviceRole });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', { ServiceRole: stack.resolve(serviceRole.roleArn) });
   });
 
   test('reads the ECS cluster ARN through DescribeComputeEnvironments, only when asked for', () => {
@@ -31,6 +41,7 @@ describe('UnmanagedCompute', () => {
     compute.addInstances('Instances', { vpc, instanceType: instanceType('m6i.xlarge'), minCapacity: 2, maxCapacity: 4 });
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '2', MaxSize: '4' });
+    expect(JSON.stringify(template.toJSON())).toMatch(/"BlockDeviceMappings":\[\{"DeviceName":"\/dev\/xvda","Ebs":\{"Encrypted":true,"VolumeSize":30,"VolumeType":"gp3"\}\}\]/);
     const userData = JSON.stringify(template.toJSON().Resources);
     expect(userData).toContain('ECS_CLUSTER=');
     expect(userData).toContain('/etc/ecs/ecs.config');
