@@ -78,15 +78,14 @@ function validateMap(model: WireModel, shape: WireShape, value: unknown, path: s
   if (!isPlainObject(value)) throw typeError(path, 'a map of string keys', value);
   const entries = Object.entries(value);
   checkCount(shape, entries.length, path, 'entries');
-  const out: Record<string, unknown> = {};
-  for (const [key, entry] of entries) {
+  // fromEntries defines keys as data properties: a key such as `__proto__` stays a plain key.
+  return Object.fromEntries(entries.map(([key, entry]) => {
     validateShape(model, shape.key!, key, `${path} (key ${JSON.stringify(key)})`);
     if (entry === null || entry === undefined) {
       throw new BatchClientException(`'${path}.${key}' is null; map values must be ${describeShape(model, shape.value!)}`);
     }
-    out[key] = validateShape(model, shape.value!, entry, `${path}.${key}`);
-  }
-  return out;
+    return [key, validateShape(model, shape.value!, entry, `${path}.${key}`)];
+  }));
 }
 
 function validateString(shapeName: string, shape: WireShape, value: unknown, path: string): string {

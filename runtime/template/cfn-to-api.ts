@@ -35,9 +35,7 @@ export function cfnToApi(model: WireModel, shapeName: string, value: unknown, pa
       return Array.isArray(value) ? value.map((v, i) => cfnToApi(model, shape.member!, v, `${path}[${i}]`, report, ignored)) : value;
     case 'map': {
       if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
-      const out: Record<string, unknown> = {};
-      for (const [key, v] of Object.entries(value)) out[key] = cfnToApi(model, shape.value!, v, `${path}.${key}`, report, ignored);
-      return out;
+      return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, cfnToApi(model, shape.value!, v, `${path}.${key}`, report, ignored)]));
     }
     case 'integer':
     case 'long':

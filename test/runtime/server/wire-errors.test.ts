@@ -52,6 +52,16 @@ describe('batch server wire layer', () => {
     expect(recording.calls[0].input).toEqual({ jobs: ['a'] });
   });
 
+  test('keeps a map key named __proto__ as a plain key', async () => {
+    // WHEN
+    const res = await post('/v1/submitjob', '{"jobName":"a","jobQueue":"q","jobDefinition":"d","parameters":{"__proto__":"x","b":"y"}}');
+    // THEN
+    expect(res.status).toBe(200);
+    const parameters = (recording.calls[0].input as { parameters: Record<string, string> }).parameters;
+    expect(Object.getPrototypeOf(parameters)).toBe(Object.prototype);
+    expect(Object.entries(parameters)).toEqual([['__proto__', 'x'], ['b', 'y']]);
+  });
+
   test('decodes the resource ARN from the path and tag keys from the query string', async () => {
     // GIVEN
     recording.answerNext('listTagsForResource', { tags: { team: 'ml' } });
