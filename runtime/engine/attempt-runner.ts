@@ -56,6 +56,8 @@ interface ActiveRun {
 /** Starts and watches attempts. */
 export class AttemptRunner {
   private readonly active = new Map<JobRecord, ActiveRun>();
+  /** One per job definition: checked once, not per attempt. */
+  private readonly logDirectories = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: AttemptRunnerOptions, private readonly graph: JobGraph, private readonly hooks: RunnerHooks) {}
@@ -136,8 +138,14 @@ export class AttemptRunner {
     const command = resolveCommand(container, unit.spec.parameters);
     const logFile = this.logFileOf(unit, attempt);
     const workDir = path.join(this.options.workRoot, unit.jobId, `attempt-${attemptNumber}`);
-    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    const logDirectory = path.dirname(logFile);
+    if (!this.logDirectories.has(logDirectory)) {
+      fs.mkdirSync(logDirectory, { recursive: true });
+      this.logDirectories.add(logDirectory);
+    }
     fs.mkdirSync(workDir, { recursive: true });
+    // Created here, not by the process: `batchkit logs` may read it as soon as the job is RUNNING.
+    fs.closeSync(fs.openSync(logFile, 'a'));
     if (command.length === 0) {
       fs.writeFileSync(logFile, 'batchkit: the job has no command: the local engine runs the container command and cannot fall back to the image\n');
       queueMicrotask(() => onExit({ startError: 'CannotStartContainerError: no command: the job definition and the overrides give no command to run' }));

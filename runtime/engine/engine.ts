@@ -22,6 +22,8 @@ import { JobGraph } from './job-graph';
 import { listJobRecords } from './job-listing';
 import type { JobKind, JobRecord } from './job-record';
 import { HostProcessLauncher, ProcessLauncher } from './launcher';
+import { HelperLauncher } from './helper-launcher';
+import { availableHelper } from './helper-programs';
 import { recoverJobs } from './recovery';
 import { ResourceRegistry } from './resources';
 import { HostCapacity, Scheduler } from './scheduler';
@@ -40,7 +42,10 @@ export interface LocalEngineOptions {
   readonly region?: string;
   /** @default '123456789012' */
   readonly accountId?: string;
-  /** @default - a `HostProcessLauncher`: each attempt is a process on this host */
+  /**
+   * Starts attempts. The engine closes the launcher it creates, never one given here.
+   * @default - a `HelperLauncher` (perl, else sh with `setsid`), else a `HostProcessLauncher`: each attempt is a process on this host
+   */
   readonly launcher?: ProcessLauncher;
   /** @default - the system clock (`Date.now`, `setTimeout`) */
   readonly clock?: EngineClock;
@@ -73,6 +78,7 @@ export class LocalBatchEngine implements BatchApi {
   private readonly runner: AttemptRunner;
   private readonly bus: EventBus;
   private readonly temporaryDir?: string;
+  private readonly ownLauncher?: ProcessLauncher;
   private readonly newJobs: JobRecord[] = [];
   private readonly dirty = new Set<JobRecord>();
   private readonly submitted: JobRecord[] = [];
@@ -120,7 +126,7 @@ export class LocalBatchEngine implements BatchApi {
       blocked: (queue, job, reason) => this.queueBlocked(queue, job, reason),
     });
     this.runner = new AttemptRunner(
-      { launcher: options.launcher ?? new HostProcessLauncher(), clock: this.clock, killGraceMs, logDir: options.logDir ?? path.join(root, 'logs'), workRoot: path.join(root, 'work') },
+      { launcher: options.launcher ?? (this.ownLauncher = defaultLauncher()), clock: this.clock, killGraceMs, logDir: options.logDir ?? path.join(root, 'logs'), workRoot: path.join(root, 'work') },
       this.graph,
       {
         release: (computeEnvironment, needs) => this.scheduler.release(computeEnvironment, needs),
@@ -169,6 +175,7 @@ export class LocalBatchEngine implements BatchApi {
     this.closed = true;
     this.timeLimitTimers.forEach((cancel) => cancel());
     await this.runner.close();
+    await this.ownLauncher?.close?.();
     this.flush();
     this.store.close();
     this.bus.close();
@@ -457,6 +464,11 @@ export class LocalBatchEngine implements BatchApi {
       throw new BatchServerException('the local engine is closed: open a new one to keep working');
     }
   }
+}
+
+function defaultLauncher(): ProcessLauncher {
+  const helper = availableHelper();
+  return helper ? new HelperLauncher(helper) : new HostProcessLauncher();
 }
 
 function defaultHostCapacity(): HostCapacity {

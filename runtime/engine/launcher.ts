@@ -41,12 +41,14 @@ export interface LaunchedProcess {
 export interface ProcessLauncher {
   /** Starts one process; must not throw for a bad command, but report it through `exited`. */
   launch(request: LaunchRequest): LaunchedProcess;
+  /** Releases what the launcher holds (a helper process); called by the engine for the launcher it created. */
+  close?(): Promise<void>;
 }
 
 const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
 
 /**
- * Runs the command as a process on this host, in its own process group (so a timeout or a
+ * Runs the command as a process on this host spawned by Node itself, in its own process group (so a timeout or a
  * terminate reaches `sh -c` children too), with stdout and stderr appended to the log file.
  */
 export class HostProcessLauncher implements ProcessLauncher {

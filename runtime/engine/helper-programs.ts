@@ -1,0 +1,124 @@
+/**
+ * The small programs a `HelperLauncher` can run to fork attempts on Node's behalf, and how each
+ * is told what to start. Both answer on stdout with `S <id> <pid>` once the attempt is forked and
+ * `E <id> <exit code>` once it ended (128 + signal when a signal killed it).
+ *
+ * - perl (present on macOS and on Debian/Ubuntu as the essential perl-base): one fork, `setsid`,
+ *   `exec` per attempt, the cost `xargs` pays.
+ * - sh with the `setsid` command (any Linux with util-linux): two shell forks and two execs per
+ *   attempt, about 1.2x what xargs pays.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import type { LaunchRequest } from './launcher';
+
+/** A helper program: how to start it and how to encode one attempt as a line of its stdin. */
+export interface HelperProgram {
+  /** Name for messages. */
+  readonly name: string;
+  /** argv of the helper. */
+  readonly argv: readonly string[];
+  /** One line (ending in a newline) asking the helper to start an attempt. */
+  encode(id: number, request: LaunchRequest): string;
+}
+
+/** Hex-encoded fields: nothing a job passes can break the line protocol. */
+function hex(value: string): string {
+  return Buffer.from(value, 'utf8').toString('hex');
+}
+
+const PERL_SCRIPT = `
+use strict;
+use warnings;
+use POSIX ();
+$| = 1;
+my %running;
+my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
+$SIG{CHLD} = sub {
+  while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+    my $status = $?;
+    my $id = delete $running{$pid};
+    next unless defined $id;
+    print "E $id " . (($status & 127) ? 128 + ($status & 127) : ($status >> 8)) . "\\n";
+  }
+};
+while (defined(my $line = <STDIN>)) {
+  chomp $line;
+  my ($id, $cwd, $log, $argc, @rest) = map { pack('H*', $_) } split / /, $line, -1;
+  my @argv = splice(@rest, 0, $argc);
+  my %env = map { split /=/, $_, 2 } @rest;
+  POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld);
+  my $pid = fork();
+  if (defined $pid && $pid == 0) {
+    POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
+    $SIG{CHLD} = 'DEFAULT';
+    POSIX::setsid();
+    open(STDIN, '<', '/dev/null');
+    open(STDOUT, '>>', $log) or POSIX::_exit(126);
+    open(STDERR, '>&', \\*STDOUT);
+    chdir($cwd) or POSIX::_exit(126);
+    %ENV = %env;
+    { exec { $argv[0] } @argv; }
+    print STDERR "batchkit: cannot exec $argv[0]: $!\\n";
+    POSIX::_exit(127);
+  }
+  if (defined $pid) {
+    $running{$pid} = $id;
+    print "S $id $pid\\n";
+  } else {
+    print "E $id 126\\n";
+  }
+  POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
+}
+`;
+
+/** The perl helper. */
+export const PERL_HELPER: HelperProgram = {
+  name: 'perl',
+  argv: ['perl', '-e', PERL_SCRIPT],
+  encode(id, request) {
+    const environment = Object.entries(request.environment).map(([name, value]) => `${name}=${value}`);
+    return [String(id), request.workDir, request.logFile, String(request.command.length), ...request.command, ...environment].map(hex).join(' ') + '\n';
+  },
+};
+
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Single-quotes a string for sh: nothing inside is expanded. */
+function quote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The sh helper: per attempt, in the background,
+ * `{ ( cd DIR && export VARS && exec setsid CMD... >>LOG 2>&1 </dev/null ) & p=$!; echo "S ID $p"; wait $p; echo "E ID $?"; } &`.
+ * Started with an empty environment, so each attempt sees only what it exports.
+ */
+export const SHELL_HELPER: HelperProgram = {
+  name: 'sh',
+  argv: ['/bin/sh'],
+  encode(id, request) {
+    const names = Object.keys(request.environment);
+    // `export` when every name is a shell identifier (cheapest); `env -i` takes any name AWS allows.
+    const run = names.every((name) => SHELL_NAME.test(name))
+      ? `${names.length ? `export ${names.map((name) => `${name}=${quote(request.environment[name])}`).join(' ')} && ` : ''}exec setsid`
+      : `exec env -i ${names.map((name) => quote(`${name}=${request.environment[name]}`)).join(' ')} setsid`;
+    const argv = request.command.map(quote).join(' ');
+    // dash exports OLDPWD after `cd`: unset so the job's environment is exactly its own.
+    return `{ ( cd ${quote(request.workDir)} && unset OLDPWD && ${run} ${argv} >>${quote(request.logFile)} 2>&1 </dev/null ) & p=$!; echo "S ${id} $p"; wait $p; echo "E ${id} $?"; } &\n`;
+  },
+};
+
+/** The fastest helper this host can run, or `undefined` (then the engine spawns from Node). */
+export function availableHelper(): HelperProgram | undefined {
+  if (process.platform === 'win32') {
+    return undefined;
+  }
+  if (spawnSync('perl', ['-MPOSIX', '-e', '1'], { stdio: 'ignore' }).status === 0) {
+    return PERL_HELPER;
+  }
+  if (fs.existsSync('/bin/sh') && spawnSync('/bin/sh', ['-c', 'command -v setsid'], { stdio: 'ignore' }).status === 0) {
+    return SHELL_HELPER;
+  }
+  return undefined;
+}
