@@ -4,12 +4,12 @@
  * ends CANCELLED. A process following the run sees that and ends too.
  */
 import type { Command } from 'commander';
-import { cancelRun, type RunStatusReport } from '../../workflow';
+import { cancelRun, runStatus, type RunStatusReport } from '../../workflow';
 import { EXIT_OK } from '../exit-codes';
 import { createOutput, type Output } from '../output';
 import { buildRunDocument, printRunDocument } from '../run-summary';
-import { addRunOptions, cliErrorOf, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
-import { addTargetOptions, openTarget, type TargetSpec } from '../targets';
+import { addRunOptions, cliErrorOf, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
+import { addTargetOptions, openTarget, type OpenTarget, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit cancel`. */
 export interface CancelFlags extends RunCommandFlags {
@@ -55,6 +55,9 @@ export async function cancelRunCommand(runId: string, flags: CancelFlags, output
   try {
     report = await cancelRun(runId, { journalDir, client: target.client, reason: flags.reason, terminate: flags.terminate })
       .catch((err: unknown) => { throw cliErrorOf(err); });
+    if (target.engine) {
+      report = await untilStopped(runId, journalDir, target);
+    }
   } finally {
     await target.close();
   }
@@ -63,4 +66,21 @@ export async function cancelRunCommand(runId: string, flags: CancelFlags, output
   printRunDocument(doc, output);
   output.document(doc);
   return EXIT_OK;
+}
+
+/** How long `cancel` keeps an engine it started so terminated jobs can exit on SIGTERM and be recorded. */
+const ENGINE_STOP_WAIT_MS = 10_000;
+const ENGINE_STOP_POLL_MS = 200;
+
+/**
+ * Waits (bounded) for the run's jobs to end on an engine this command opened: closing it
+ * sooner would kill them mid-exit and leave the journal without their final status.
+ */
+async function untilStopped(runId: string, journalDir: string, target: OpenTarget): Promise<RunStatusReport> {
+  let report = await runStatus(runId, { journalDir, client: target.client });
+  for (let waited = 0; !isFinalRun(report.status) && waited < ENGINE_STOP_WAIT_MS; waited += ENGINE_STOP_POLL_MS) {
+    await new Promise((resolve) => setTimeout(resolve, ENGINE_STOP_POLL_MS));
+    report = await runStatus(runId, { journalDir, client: target.client });
+  }
+  return report;
 }
