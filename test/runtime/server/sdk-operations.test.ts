@@ -2,7 +2,7 @@ import {
   BatchClient, CancelJobCommand, ClientException, CreateComputeEnvironmentCommand, CreateJobQueueCommand, DeleteComputeEnvironmentCommand,
   DeleteJobQueueCommand, DeregisterJobDefinitionCommand, DescribeComputeEnvironmentsCommand, DescribeJobDefinitionsCommand, DescribeJobQueuesCommand,
   DescribeJobsCommand, ListJobsCommand, ListTagsForResourceCommand, RegisterJobDefinitionCommand, SubmitJobCommand, TagResourceCommand,
-  TerminateJobCommand, UntagResourceCommand, UpdateComputeEnvironmentCommand, UpdateJobQueueCommand, type JobDetail,
+  TerminateJobCommand, UntagResourceCommand, UpdateComputeEnvironmentCommand, UpdateJobQueueCommand, paginateListJobs, type JobDetail,
 } from '@aws-sdk/client-batch';
 import { LocalBatchEngine } from '../../../runtime/engine/engine';
 import { startBatchServer, type RunningBatchServer } from '../../../runtime/server/server';
@@ -59,6 +59,25 @@ describe('AWS SDK against the local server and engine', () => {
     expect(job).toMatchObject({ status: 'SUCCEEDED', jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/main', attempts: [{ container: { exitCode: 0 } }] });
     expect(typeof job.createdAt).toBe('number');
     expect(listed.jobSummaryList?.map((s) => s.jobId)).toContain(submitted.jobId);
+  });
+
+  test('ListJobs pages with maxResults and nextToken through the SDK paginator', async () => {
+    // GIVEN three jobs held RUNNABLE by a disabled compute environment
+    await batch.send(new CreateComputeEnvironmentCommand({ computeEnvironmentName: 'parked', type: 'UNMANAGED', state: 'DISABLED', unmanagedvCpus: 1 }));
+    await batch.send(new CreateJobQueueCommand({ jobQueueName: 'parked-q', priority: 1, computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'parked' }] }));
+    const submitted: string[] = [];
+    for (const name of ['p1', 'p2', 'p3']) {
+      submitted.push((await batch.send(new SubmitJobCommand({ jobName: name, jobQueue: 'parked-q', jobDefinition: 'shell' }))).jobId!);
+    }
+    for (const jobId of submitted) await waitFor(jobId, (j) => j.status === 'RUNNABLE');
+    // WHEN
+    const pages: string[][] = [];
+    for await (const page of paginateListJobs({ client: batch, pageSize: 2 }, { jobQueue: 'parked-q', jobStatus: 'RUNNABLE' })) {
+      pages.push(page.jobSummaryList!.map((s) => s.jobId!));
+    }
+    // THEN
+    expect(pages.map((p) => p.length)).toEqual([2, 1]);
+    expect(pages.flat().sort()).toEqual([...submitted].sort());
   });
 
   test('a failing command ends FAILED with its exit code', async () => {
