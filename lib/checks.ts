@@ -14,6 +14,7 @@ import { checkedByConstruct } from './private/registry';
  * Aspects.of(app).add(new BatchChecks());
  */
 export class BatchChecks implements IAspect {
+  /** Attaches the checks that fit `node`: job definitions, queues and compute environments not already checked by batchkit. */
   public visit(node: IConstruct): void {
     if (node instanceof batch.CfnJobDefinition && !checkedByConstruct.has(node)) {
       checkedByConstruct.add(node);

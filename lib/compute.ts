@@ -7,6 +7,7 @@ import { computeArchitectures } from '../runtime/model/placement';
 import { addChecks, computeCheck } from './private/resource-checks';
 import { checkedByConstruct } from './private/registry';
 import { sharedInstanceRole } from './private/shared-roles';
+import { BATCHKIT_COMPONENT_TAG } from './tags';
 
 /** The CPU architecture of instances or of a container image. */
 export enum CpuArchitecture {
@@ -15,9 +16,6 @@ export enum CpuArchitecture {
   /** 64-bit ARM (AWS Graviton). */
   ARM64 = 'arm64',
 }
-
-/** Tag key batchkit puts on every resource it creates, so tag-based policies can target them. */
-export const BATCHKIT_COMPONENT_TAG = 'batchkit:component';
 
 /** Properties of an {@link Ec2Compute}. */
 export interface Ec2ComputeProps {

@@ -5,5 +5,6 @@ export * from './job-definition-base';
 export * from './container-job';
 export * from './multi-node-job';
 export * from './checks';
+export * from './tags';
 export * from './events';
 export * from './monitoring';

@@ -2,11 +2,11 @@ import { Duration, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { BATCHKIT_COMPONENT_TAG } from './compute';
 import { grantCancel, grantDescribe, grantSubmit } from './private/job-grants';
 import { addChecks, jobDefinitionCheck } from './private/resource-checks';
 import { checkedByConstruct } from './private/registry';
 import { sharedExecutionRole } from './private/shared-roles';
+import { BATCHKIT_COMPONENT_TAG } from './tags';
 
 /** Options narrowing a job grant to jobs carrying given tags. */
 export interface JobTagGrantOptions {

@@ -1,9 +1,9 @@
 import { Duration, Tags } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { Construct } from 'constructs';
-import { BATCHKIT_COMPONENT_TAG } from './compute';
 import { addChecks, queueCheck } from './private/resource-checks';
 import { checkedByConstruct } from './private/registry';
+import { BATCHKIT_COMPONENT_TAG } from './tags';
 
 /** Properties of a {@link BatchQueue}. */
 export interface BatchQueueProps {

@@ -7,10 +7,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { findInstanceType } from '../runtime/model/instance-catalog';
-import { BATCHKIT_COMPONENT_TAG } from './compute';
 import { addChecks, computeCheck } from './private/resource-checks';
 import { attachedInstanceTypes, checkedByConstruct } from './private/registry';
 import { sharedInstanceRole } from './private/shared-roles';
+import { BATCHKIT_COMPONENT_TAG } from './tags';
 
 /** Properties of an {@link UnmanagedCompute}. */
 export interface UnmanagedComputeProps {

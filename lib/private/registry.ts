@@ -2,14 +2,10 @@ import type * as batch from 'aws-cdk-lib/aws-batch';
 import type { CpuArchitecture } from '../../runtime/model/instance-catalog';
 
 /*
- * Facts the checks need that CloudFormation cannot carry: which queues a job definition is
- * bound to, the architecture an EC2 job's image needs, and the instance types attached to an
- * unmanaged compute environment. Keyed by the L1 resource, so the checks can read a plain L2 app
- * (no entries) and a batchkit app the same way.
+ * Facts the checks need that CloudFormation cannot carry: the architecture an EC2 job's image
+ * needs, and the instance types attached to an unmanaged compute environment. Keyed by the L1
+ * resource, so the checks can read a plain L2 app (no entries) and a batchkit app the same way.
  */
-
-/** Queues each batchkit job definition is bound to. */
-export const boundQueues = new WeakMap<batch.CfnJobDefinition, batch.IJobQueue[]>();
 
 /** Architecture the image of an EC2 job definition needs. */
 export const jobArchitectures = new WeakMap<batch.CfnJobDefinition, CpuArchitecture>();

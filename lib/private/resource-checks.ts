@@ -2,7 +2,7 @@ import { Annotations, Stack } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { IConstruct } from 'constructs';
 import { multiNodeCapableCompute, multiNodeQueueProblem, nodeLayoutProblems } from '../../runtime/model/multi-node-rules';
-import { JobDescription, PlacementVerdict, QueueDescription, computeOffer, placeOnQueue } from '../../runtime/model/placement';
+import { JobDescription, PlacementVerdict, QueueDescription, computeOffer, jobResourceProblems, placeOnQueue } from '../../runtime/model/placement';
 import { queueFindings } from '../../runtime/model/queue-rules';
 import { environmentNameProblems, evaluateOnExitProblems, retryAttemptsProblems, timeoutProblems } from '../../runtime/model/retry-rules';
 import { Described, cfnComputeOf, describeCompute, describeJobDefinition, displayName } from './describe';
@@ -107,6 +107,7 @@ export function jobDefinitionCheck(cfn: batch.CfnJobDefinition, queues: readonly
   errors.push(...prefixed(evaluateOnExitProblems(facts.evaluateOnExit)));
   if (facts.timeoutSeconds !== undefined) errors.push(...prefixed(timeoutProblems(facts.timeoutSeconds)));
   errors.push(...prefixed(environmentNameProblems(facts.environmentNames)));
+  for (const job of facts.jobs) errors.push(...jobResourceProblems(job).map((p) => `${job.subject} ${p}`));
   if (facts.nodes) errors.push(...prefixed(nodeLayoutProblems(facts.nodes.numNodes, facts.nodes.mainNode, facts.nodes.targetNodes)));
   const placement = queues === undefined ? placeAnywhere(cfn, facts.jobs, !!facts.nodes) : placeOnBound(facts.jobs, queues, !!facts.nodes, subject);
   return { errors: [...errors, ...placement.errors], warnings: [...warnings, ...placement.warnings] };

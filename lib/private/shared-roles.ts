@@ -1,6 +1,7 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
+import { BATCHKIT_COMPONENT_TAG } from '../tags';
 
 /** Construct id of the execution role every batchkit job definition in a stack shares. */
 export const SHARED_EXECUTION_ROLE_ID = 'BatchkitExecutionRole';
@@ -22,7 +23,7 @@ export function sharedExecutionRole(scope: IConstruct): iam.Role {
   const existing = stack.node.tryFindChild(SHARED_EXECUTION_ROLE_ID);
   if (existing) return existing as iam.Role;
   const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${DEFAULT_JOB_LOG_GROUP}:*` });
-  return new iam.Role(stack, SHARED_EXECUTION_ROLE_ID, {
+  const role = new iam.Role(stack, SHARED_EXECUTION_ROLE_ID, {
     assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
     description: 'Shared by the batchkit job definitions of this stack: pulls images, writes job logs, reads job secrets',
     inlinePolicies: {
@@ -31,6 +32,8 @@ export function sharedExecutionRole(scope: IConstruct): iam.Role {
       }),
     },
   });
+  Tags.of(role).add(BATCHKIT_COMPONENT_TAG, 'execution-role');
+  return role;
 }
 
 /**
@@ -42,9 +45,11 @@ export function sharedInstanceRole(scope: IConstruct): iam.Role {
   const stack = Stack.of(scope);
   const existing = stack.node.tryFindChild(SHARED_INSTANCE_ROLE_ID);
   if (existing) return existing as iam.Role;
-  return new iam.Role(stack, SHARED_INSTANCE_ROLE_ID, {
+  const role = new iam.Role(stack, SHARED_INSTANCE_ROLE_ID, {
     assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
     description: 'Shared by the batchkit ECS container instances of this stack',
     managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEC2ContainerServiceforEC2Role')],
   });
+  Tags.of(role).add(BATCHKIT_COMPONENT_TAG, 'instance-role');
+  return role;
 }

@@ -101,6 +101,15 @@ export function platformAccepts(platform: JobPlatform, kind: ComputeKind): boole
   return platform === 'FARGATE' ? fargate : !fargate;
 }
 
+/** Fewest vCPUs a job on EC2 compute may ask for (Batch: "you must specify at least one vCPU"). */
+export const MIN_EC2_VCPUS = 1;
+
+/** Problems with what a job asks for that no queue could fix; each completes "<subject> ...". */
+export function jobResourceProblems(job: JobDescription): string[] {
+  if (job.platform === 'EC2' && job.vcpus < MIN_EC2_VCPUS) return [`asks for ${job.vcpus} vCPUs but jobs on EC2 need at least ${MIN_EC2_VCPUS}`];
+  return [];
+}
+
 const FITS: PlacementVerdict = { status: 'fits', reason: '' };
 
 /** Whether `job` can ever start on some compute environment of `queue`. */

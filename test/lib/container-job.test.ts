@@ -196,3 +196,11 @@ describe('FargateContainerJob', () => {
     });
   });
 });
+
+describe('EC2 resources', () => {
+  test('fails when an EC2 job asks for less than one vCPU', () => {
+    const { app, stack } = newStack();
+    new Ec2ContainerJob(stack, 'Tiny', { image: IMAGE, vcpus: 0.5 });
+    expect(() => app.synth()).toThrow(/job definition 'Tiny' asks for 0.5 vCPUs but jobs on EC2 need at least 1/);
+  });
+});
