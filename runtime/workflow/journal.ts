@@ -42,7 +42,7 @@ export interface RunRecord {
 }
 
 /** One job of a run: a step's job or a join job. */
-export interface JobRecord {
+export interface JournalledJob {
   readonly runId: string;
   /** Plan key: the step name or `<step>__join<n>`. */
   readonly key: string;
@@ -68,7 +68,7 @@ export interface JobRecord {
 }
 
 /** Observed fields of a job, written by the tracker. */
-export type JobObservation = Pick<JobRecord, 'status' | 'statusReason' | 'arraySize' | 'statusSummary' | 'attempts' | 'exitCode' | 'logStreamName' | 'startedAt' | 'stoppedAt'>;
+export type JobObservation = Pick<JournalledJob, 'status' | 'statusReason' | 'arraySize' | 'statusSummary' | 'attempts' | 'exitCode' | 'logStreamName' | 'startedAt' | 'stoppedAt'>;
 
 /** A failed job (or array child) in detail, kept after Batch forgets it. */
 export interface FailureRecord {
@@ -160,7 +160,7 @@ export class Journal {
   }
 
   /** Writes the intent to submit a job, before SubmitJob is called. */
-  recordIntent(job: Pick<JobRecord, 'runId' | 'key' | 'jobName' | 'step' | 'kind' | 'jobQueue' | 'intentAt'>): void {
+  recordIntent(job: Pick<JournalledJob, 'runId' | 'key' | 'jobName' | 'step' | 'kind' | 'jobQueue' | 'intentAt'>): void {
     this.db.prepare(`INSERT OR IGNORE INTO jobs (run_id, job_key, job_name, step, kind, job_queue, intent_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(job.runId, job.key, job.jobName, job.step, job.kind, job.jobQueue, job.intentAt);
   }
@@ -180,7 +180,7 @@ export class Journal {
   }
 
   /** Every job of a run, in intent order. */
-  jobs(runId: string): JobRecord[] {
+  jobs(runId: string): JournalledJob[] {
     return (this.db.prepare('SELECT * FROM jobs WHERE run_id = ? ORDER BY intent_at, rowid').all(runId) as Row[]).map(toJob);
   }
 
@@ -244,7 +244,7 @@ function toRun(r: Row): RunRecord {
   };
 }
 
-function toJob(r: Row): JobRecord {
+function toJob(r: Row): JournalledJob {
   return {
     runId: r.run_id as string,
     key: r.job_key as string,

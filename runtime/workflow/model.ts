@@ -161,7 +161,3 @@ export interface Workflow {
 export const MAX_BATCH_DEPENDENCIES = 20;
 /** Default join job definition name (see docs/workflows.md for what it must contain). */
 export const DEFAULT_JOIN_JOB_DEFINITION = 'batchkit-join';
-/** Array size bounds Batch accepts. */
-export const MIN_ARRAY_SIZE = 2;
-/** Array size bounds Batch accepts. */
-export const MAX_ARRAY_SIZE = 10_000;

@@ -14,7 +14,7 @@ import { buildRunReport, RunStatusReport } from './report';
 import { DirectReferenceResolver, ReferenceKind, ReferenceResolver, referenceKey, resolveAll } from './resolver';
 import { BackoffOptions, RuntimeServices, SYSTEM_SERVICES } from './retry';
 import { SubmitHooks, submitPlan } from './submit';
-import { FailurePolicy, isTerminalStatus, pollOnce, PollOptions, stopRemainingJobs, trackUntilDone } from './track';
+import { FailurePolicy, isJobFinished, pollOnce, PollOptions, stopRemainingJobs, trackUntilDone } from './track';
 import { validateWorkflow } from './validate';
 
 /** Options shared by everything that talks to Batch for a run. */
@@ -175,21 +175,59 @@ export async function runStatus(runId: string, options: { journalDir: string; cl
   }
 }
 
+/** Options of `cancelRun`. */
+export interface CancelRunOptions {
+  /** Directory of the journal. */
+  readonly journalDir: string;
+  /** Batch client (SDK retries off). */
+  readonly client: BatchClient;
+  /** Reason given to TerminateJob/CancelJob (Batch shows it as the status reason). @default 'batchkit: run cancelled' */
+  readonly reason?: string;
+  /** Terminate running jobs too; with false, only jobs that have not started are cancelled. @default true */
+  readonly terminate?: boolean;
+  /**
+   * Wait until every job of the run has ended (terminated jobs end after their stop grace
+   * period), so the run is CANCELLED when this returns.
+   * @default - true when terminating, false when only cancelling (running jobs may run for long)
+   */
+  readonly waitForJobs?: boolean;
+  /** Poll timing while waiting. @default - as for runs */
+  readonly poll?: PollOptions;
+  /** Stops waiting (the jobs are already stopped or cancelled). @default - never */
+  readonly signal?: AbortSignal;
+  /** Clock, sleep and randomness. @default - the real ones */
+  readonly services?: Partial<RuntimeServices>;
+}
+
 /**
  * Cancels a whole run: no further job is submitted, every open job is terminated (or only
- * cancelled if it has not started, with `terminate: false`), and the run ends CANCELLED.
+ * cancelled if it has not started, with `terminate: false`), and the run ends CANCELLED once
+ * its jobs have ended. A run that already ended is left as it is.
  * @throws RunNotFoundError
+ * @throws WaitAbortedError when `signal` aborts while waiting for the jobs to end
  */
-export async function cancelRun(runId: string, options: { journalDir: string; client: BatchClient; reason?: string; terminate?: boolean; services?: Partial<RuntimeServices> }): Promise<RunStatusReport> {
+export async function cancelRun(runId: string, options: CancelRunOptions): Promise<RunStatusReport> {
   const services = { ...SYSTEM_SERVICES, ...options.services };
   const journal = Journal.open(options.journalDir);
   try {
-    requireRun(journal, runId, options.journalDir);
+    const run = requireRun(journal, runId, options.journalDir);
+    if (isFinal(run)) {
+      return buildRunReport(journal, runId)!;
+    }
     journal.requestCancel(runId, services.now());
     const calls = callsFor(options.client, services, {}, () => undefined, runId);
-    await stopRemainingJobs(journal, calls, runId, options.terminate === false ? 'cancel' : 'terminate', options.reason ?? 'batchkit: run cancelled');
-    await pollOnce({ runId, journal, calls, services, emit: () => undefined, failurePolicy: 'batch-default', poll: {}, parentsOf: parentsOf(journal.getRun(runId)!) });
-    finishIfDone(journal, runId, services.now());
+    const terminate = options.terminate !== false;
+    await stopRemainingJobs(journal, calls, runId, terminate ? 'terminate' : 'cancel', options.reason ?? 'batchkit: run cancelled');
+    const track = {
+      runId, journal, calls, services, emit: () => undefined, failurePolicy: 'batch-default' as const,
+      poll: options.poll ?? {}, parentsOf: parentsOf(run), signal: options.signal,
+    };
+    if (options.waitForJobs ?? terminate) {
+      await trackUntilDone(track);
+    } else {
+      await pollOnce(track);
+      finishIfDone(journal, runId, services.now());
+    }
     return buildRunReport(journal, runId)!;
   } finally {
     journal.close();
@@ -225,10 +263,15 @@ function launch(journal: Journal, runId: string, workflow: Workflow, references:
   };
   const calls = callsFor(options.client, services, options.backoff ?? {}, emit, runId, options.submitsPerSecond);
   const plan = planWorkflow(workflow);
-  emit({ type: 'run-started', runId, workflowName: workflow.name, resumed });
+  const alreadyEnded = isFinal(journal.getRun(runId)!);
+  if (!alreadyEnded) {
+    emit({ type: 'run-started', runId, workflowName: workflow.name, resumed });
+  }
   const submitted = (async () => {
-    if (options.registerJoinJobDefinition && plan.joinJobCount > 0) {
-      await calls.ensureJoinJobDefinition(references[referenceKey('jobDefinition', workflow.joinJobDefinition)]);
+    const joinDefinition = references[referenceKey('jobDefinition', workflow.joinJobDefinition)];
+    // Only a bare name can be registered; an ARN or name:revision names one that must exist.
+    if (!alreadyEnded && options.registerJoinJobDefinition && plan.joinJobCount > 0 && !joinDefinition.includes(':')) {
+      await calls.ensureJoinJobDefinition(joinDefinition);
     }
     await submitPlan({
       runId, workflow, plan, references, journal, calls, now: services.now, emit,
@@ -271,7 +314,7 @@ function stateChangeOf(event: RunEvent, workflowName: string) {
     case 'run-finished':
       return { runId: event.runId, workflowName, status: event.status };
     case 'step-status':
-      return isTerminalStatus(event.status) ? { runId: event.runId, workflowName, status: event.status as WorkflowStatus, step: event.step } : undefined;
+      return isJobFinished(event.status) ? { runId: event.runId, workflowName, status: event.status as WorkflowStatus, step: event.step } : undefined;
     default:
       return undefined;
   }
@@ -288,7 +331,7 @@ function finishIfDone(journal: Journal, runId: string, now: number): void {
   const jobs = journal.jobs(runId).filter((j) => j.kind === 'step');
   const run = journal.getRun(runId)!;
   const planned = validateWorkflow(JSON.parse(run.workflowJson)).steps.length;
-  if (isFinal(run) || jobs.length < planned || !jobs.every((j) => isTerminalStatus(j.status))) {
+  if (isFinal(run) || jobs.length < planned || !jobs.every((j) => isJobFinished(j.status))) {
     return;
   }
   journal.setRunStatus(runId, jobs.every((j) => j.status === 'SUCCEEDED') ? 'SUCCEEDED' : run.cancelRequested ? 'CANCELLED' : 'FAILED', now);

@@ -6,7 +6,7 @@
 import { ContainerOverrides, SubmitJobRequest } from '@aws-sdk/client-batch';
 import { BatchCalls } from './batch-calls';
 import { RunEvent } from './events';
-import { Journal, JobRecord } from './journal';
+import { Journal, JournalledJob } from './journal';
 import { Workflow, WorkflowStep } from './model';
 import { jobNameFor, PlannedJob, WorkflowPlan } from './plan';
 import { referenceKey } from './resolver';
@@ -73,7 +73,7 @@ export async function submitPlan(ctx: SubmitContext): Promise<Map<string, string
   return ids;
 }
 
-async function submitOne(ctx: SubmitContext, job: PlannedJob, step: WorkflowStep, journalled: JobRecord | undefined, ids: Map<string, string>): Promise<string> {
+async function submitOne(ctx: SubmitContext, job: PlannedJob, step: WorkflowStep, journalled: JournalledJob | undefined, ids: Map<string, string>): Promise<string> {
   const jobName = jobNameFor(ctx.runId, job.key);
   const jobQueue = ctx.references[referenceKey('jobQueue', job.jobQueue)];
   if (journalled) {

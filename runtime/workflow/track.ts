@@ -5,9 +5,10 @@
  * minimum when something moved, longer while nothing does.
  */
 import { JobDetail } from '@aws-sdk/client-batch';
+import { isTerminalStatus, JobStatus } from '../model/job-states';
 import { BatchCalls, DESCRIBE_BATCH_SIZE } from './batch-calls';
 import { RunEvent, WorkflowStatus } from './events';
-import { FailureRecord, Journal, JobObservation, JobRecord } from './journal';
+import { FailureRecord, Journal, JobObservation, JournalledJob } from './journal';
 import { RuntimeServices, throwIfAborted } from './retry';
 
 /**
@@ -42,11 +43,9 @@ export interface TrackContext {
   readonly signal?: AbortSignal;
 }
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED']);
-
-/** Whether a Batch job status is final. */
-export function isTerminalStatus(status: string | undefined): boolean {
-  return status !== undefined && TERMINAL.has(status);
+/** Whether a job status seen (or not yet seen: undefined) is final. */
+export function isJobFinished(status: string | undefined): boolean {
+  return status !== undefined && isTerminalStatus(status as JobStatus);
 }
 
 /** Result of one poll. */
@@ -65,7 +64,7 @@ export interface PollResult {
 
 /** Polls a run's open step jobs once and journals what it saw. */
 export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
-  const open = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && j.jobId && !isTerminalStatus(j.status));
+  const open = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && j.jobId && !isJobFinished(j.status));
   const byId = new Map(open.map((j) => [j.jobId!, j]));
   const details: JobDetail[] = [];
   let describeCalls = 0;
@@ -75,7 +74,7 @@ export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
     describeCalls++;
   }
   let changed = false;
-  const newlyFailed: JobRecord[] = [];
+  const newlyFailed: JournalledJob[] = [];
   ctx.journal.transaction(() => {
     for (const detail of details) {
       const job = byId.get(detail.jobId ?? '');
@@ -103,7 +102,7 @@ export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
       await recordFailureDetails(ctx, job, details.find((d) => d.jobId === job.jobId)!);
     }
   }
-  const stillOpen = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && !isTerminalStatus(j.status)).length;
+  const stillOpen = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && !isJobFinished(j.status)).length;
   return { describeCalls, describedJobs: open.length, openJobs: stillOpen, changed, newlyFailed: newlyFailed.map((j) => j.step) };
 }
 
@@ -148,7 +147,7 @@ export async function trackUntilDone(ctx: TrackContext): Promise<WorkflowStatus>
  * `cancel` only those that have not started.
  */
 export async function stopRemainingJobs(journal: Journal, calls: BatchCalls, runId: string, how: 'terminate' | 'cancel', reason: string): Promise<number> {
-  const open = journal.jobs(runId).filter((j) => j.jobId && !isTerminalStatus(j.status));
+  const open = journal.jobs(runId).filter((j) => j.jobId && !isJobFinished(j.status));
   for (const job of open) {
     if (how === 'terminate') {
       await calls.terminateJob(job.jobId!, reason);
@@ -169,7 +168,7 @@ function finishRun(ctx: TrackContext): WorkflowStatus {
 }
 
 /** Keeps the failed job's (or failed children's) attempt, exit code, reason and log stream. */
-async function recordFailureDetails(ctx: TrackContext, job: JobRecord, detail: JobDetail): Promise<void> {
+async function recordFailureDetails(ctx: TrackContext, job: JournalledJob, detail: JobDetail): Promise<void> {
   const failed = detail.arrayProperties?.size !== undefined
     ? await describeAll(ctx.calls, await ctx.calls.failedChildren(detail.jobId!))
     : [detail];

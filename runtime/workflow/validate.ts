@@ -5,12 +5,15 @@
  */
 import { ValidationIssue, WorkflowValidationError } from './errors';
 import {
-  DEFAULT_JOIN_JOB_DEFINITION, MAX_ARRAY_SIZE, MAX_BATCH_DEPENDENCIES, MIN_ARRAY_SIZE,
+  DEFAULT_JOIN_JOB_DEFINITION, MAX_BATCH_DEPENDENCIES,
   StepDefinition, StepDependency, Workflow, WorkflowDefinition, WorkflowStep,
 } from './model';
 
 type Path = Array<string | number>;
 
+/** Array sizes Batch accepts. */
+const MIN_ARRAY_SIZE = 2;
+const MAX_ARRAY_SIZE = 10_000;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const WORKFLOW_KEYS = ['name', 'defaults', 'join', 'steps'];
 const DEFAULTS_KEYS = ['jobDefinition', 'jobQueue'];
