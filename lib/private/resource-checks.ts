@@ -34,7 +34,7 @@ export function addChecks(target: IConstruct, check: () => Findings): void {
 }
 
 function skippedFor(subject: string, unresolved: readonly string[]): string[] {
-  return unresolved.length === 0 ? [] : [`${subject}: skipped checks of ${unresolved.join(', ')} because the value is a token resolved only at deploy time`];
+  return unresolved.length === 0 ? [] : [`${subject}: skipped checks of ${unresolved.join(', ')}: not known at synth time (a token, or an imported resource)`];
 }
 
 /** A queue described for the rules, from its L2 construct. */
