@@ -28,7 +28,9 @@ export interface ValidationIssue {
 
 /** A workflow that cannot run as written; nothing was submitted. Retrying cannot help. */
 export class WorkflowValidationError extends Error {
+  /** Always `WorkflowValidationError`. */
   public readonly name = 'WorkflowValidationError';
+  /** Retrying cannot help. */
   public readonly retryable = false;
   /** Every issue found, in document order. */
   public readonly issues: readonly ValidationIssue[];
@@ -40,7 +42,9 @@ export class WorkflowValidationError extends Error {
 
 /** A queue or job definition reference that no resolver could turn into a name or ARN. */
 export class ReferenceResolutionError extends Error {
+  /** Always `ReferenceResolutionError`. */
   public readonly name = 'ReferenceResolutionError';
+  /** Retrying cannot help. */
   public readonly retryable = false;
   constructor(message: string) {
     super(message);
@@ -49,7 +53,9 @@ export class ReferenceResolutionError extends Error {
 
 /** The runtime was configured in a way it cannot run safely. */
 export class WorkflowConfigurationError extends Error {
+  /** Always `WorkflowConfigurationError`. */
   public readonly name = 'WorkflowConfigurationError';
+  /** Retrying cannot help. */
   public readonly retryable = false;
   constructor(message: string) {
     super(message);
@@ -58,8 +64,11 @@ export class WorkflowConfigurationError extends Error {
 
 /** No run with this id in the journal. */
 export class RunNotFoundError extends Error {
+  /** Always `RunNotFoundError`. */
   public readonly name = 'RunNotFoundError';
+  /** Retrying cannot help. */
   public readonly retryable = false;
+  /** The run concerned. */
   public readonly runId: string;
   constructor(runId: string, journalDir: string) {
     super(`no run '${runId}' in journal ${journalDir}`);
@@ -69,6 +78,7 @@ export class RunNotFoundError extends Error {
 
 /** A Batch call failed for good: not retryable, or retries were exhausted. */
 export class BatchCallError extends Error {
+  /** Always `BatchCallError`. */
   public readonly name = 'BatchCallError';
   /** The Batch operation, e.g. `SubmitJob`. */
   public readonly operation: string;
@@ -89,8 +99,11 @@ export class BatchCallError extends Error {
 
 /** The wait was stopped through its `AbortSignal`; the jobs keep running on Batch. */
 export class WaitAbortedError extends Error {
+  /** Always `WaitAbortedError`. */
   public readonly name = 'WaitAbortedError';
+  /** Waiting again (or resuming) picks the run up. */
   public readonly retryable = true;
+  /** The run concerned. */
   public readonly runId: string;
   constructor(runId: string) {
     super(`stopped waiting for run '${runId}'; its jobs keep running and 'resume' picks it up again`);

@@ -23,7 +23,9 @@ export interface RunTarget {
 
 /** One run as stored. */
 export interface RunRecord {
+  /** The run id. */
   readonly runId: string;
+  /** The workflow's name. */
   readonly workflowName: string;
   /** The workflow definition as validated at start. */
   readonly workflowJson: string;
@@ -31,39 +33,61 @@ export interface RunRecord {
   readonly references: Readonly<Record<string, string>>;
   /** Run options that must survive the process (failure policy and friends). */
   readonly optionsJson: string;
+  /** Where the jobs went. */
   readonly target: RunTarget;
+  /** State of the run. */
   readonly status: RunState;
+  /** Whether a user asked to cancel the run. */
   readonly cancelRequested: boolean;
   /** Process that owns (submits and tracks) the run, to refuse a second resume. */
   readonly ownerPid?: number;
+  /** When the run started (ms since the epoch). */
   readonly createdAt: number;
+  /** Last change of the run record (ms since the epoch). */
   readonly updatedAt: number;
+  /** When the run ended (ms since the epoch). @default - still running */
   readonly finishedAt?: number;
 }
 
 /** One job of a run: a step's job or a join job. */
 export interface JournalledJob {
+  /** The run. */
   readonly runId: string;
   /** Plan key: the step name or `<step>__join<n>`. */
   readonly key: string;
+  /** Batch job name, `<runId>__<key>`. */
   readonly jobName: string;
+  /** The step the job belongs to. */
   readonly step: string;
+  /** The step's own job, or a join job. */
   readonly kind: 'step' | 'join';
   /** Resolved queue the job was (or is to be) submitted to: resume searches it by name. */
   readonly jobQueue: string;
+  /** When the intent to submit was written (ms since the epoch). */
   readonly intentAt: number;
+  /** Batch job id. @default - not known yet (never submitted, or the process died around SubmitJob) */
   readonly jobId?: string;
+  /** Batch job ARN. @default - not known */
   readonly jobArn?: string;
+  /** When the id was written (ms since the epoch). @default - not yet */
   readonly submittedAt?: number;
+  /** Last status seen. @default - not observed yet */
   readonly status?: string;
+  /** Batch's status reason. @default - none */
   readonly statusReason?: string;
+  /** Array size. @default - not an array job */
   readonly arraySize?: number;
   /** Children per status of an array job. */
   readonly statusSummary?: Readonly<Record<string, number>>;
+  /** Attempts made. @default - not observed yet */
   readonly attempts?: number;
+  /** Exit code of the last attempt. @default - none yet */
   readonly exitCode?: number;
+  /** Log stream of the last attempt. @default - none yet */
   readonly logStreamName?: string;
+  /** Start of the last attempt (ms since the epoch). @default - not started */
   readonly startedAt?: number;
+  /** End of the job (ms since the epoch). @default - not ended */
   readonly stoppedAt?: number;
 }
 
@@ -72,13 +96,21 @@ export type JobObservation = Pick<JournalledJob, 'status' | 'statusReason' | 'ar
 
 /** A failed job (or array child) in detail, kept after Batch forgets it. */
 export interface FailureRecord {
+  /** The run. */
   readonly runId: string;
+  /** The step that failed. */
   readonly step: string;
+  /** The failed job, `<parent>:<index>` for an array child. */
   readonly jobId: string;
+  /** Index of the failed child. @default - not an array child */
   readonly arrayIndex?: number;
+  /** Attempts made. @default - unknown */
   readonly attempt?: number;
+  /** Exit code. @default - none (e.g. cancelled before starting) */
   readonly exitCode?: number;
+  /** Batch's reason. @default - none */
   readonly statusReason?: string;
+  /** Log stream of the failed attempt. @default - none */
   readonly logStreamName?: string;
 }
 

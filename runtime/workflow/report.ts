@@ -51,11 +51,17 @@ export interface FailureReport {
 
 /** A run's status as a whole. */
 export interface RunStatusReport {
+  /** The run id. */
   readonly runId: string;
+  /** The workflow's name. */
   readonly workflowName: string;
+  /** State of the run. */
   readonly status: RunState;
+  /** Where the jobs went. */
   readonly target: RunTarget;
+  /** When the run started (ms since the epoch). */
   readonly createdAt: number;
+  /** Last change recorded (ms since the epoch). */
   readonly updatedAt: number;
   /** @default - still running */
   readonly finishedAt?: number;

@@ -25,20 +25,29 @@ export interface SubmitHooks {
 
 /** Everything submission needs. */
 export interface SubmitContext {
+  /** The run. */
   readonly runId: string;
+  /** The validated workflow. */
   readonly workflow: Workflow;
+  /** Its plan. */
   readonly plan: WorkflowPlan;
   /** Reference key → resolved name or ARN. */
   readonly references: Readonly<Record<string, string>>;
+  /** The journal intents and ids go to. */
   readonly journal: Journal;
+  /** Batch calls (retries, rate limit). */
   readonly calls: BatchCalls;
+  /** The clock. */
   readonly now: () => number;
+  /** Reports each submitted job. */
   readonly emit: (event: RunEvent) => void;
   /** SubmitJob calls in flight at once. */
   readonly concurrency: number;
+  /** Hooks around SubmitJob. @default - none */
   readonly hooks?: SubmitHooks;
   /** Whether the run was cancelled meanwhile (then nothing more is submitted). */
   readonly isCancelled: () => boolean;
+  /** Stops submitting. @default - never */
   readonly signal?: AbortSignal;
 }
 

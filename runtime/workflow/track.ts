@@ -31,15 +31,23 @@ export interface PollOptions {
 
 /** Everything the tracker needs. */
 export interface TrackContext {
+  /** The run. */
   readonly runId: string;
+  /** The journal observations go to. */
   readonly journal: Journal;
+  /** Batch calls (retries). */
   readonly calls: BatchCalls;
+  /** Clock, sleep, randomness. */
   readonly services: RuntimeServices;
+  /** Reports status changes and polls. */
   readonly emit: (event: RunEvent) => void;
+  /** What to do at the first failure. */
   readonly failurePolicy: FailurePolicy;
+  /** Poll timing. */
   readonly poll: PollOptions;
   /** Step → the steps it depends on, to tell a step's own failure from a cascaded one. */
   readonly parentsOf: ReadonlyMap<string, readonly string[]>;
+  /** Stops tracking. @default - never */
   readonly signal?: AbortSignal;
 }
 
