@@ -143,10 +143,8 @@ export class AttemptRunner {
       fs.mkdirSync(logDirectory, { recursive: true });
       this.logDirectories.add(logDirectory);
     }
-    fs.mkdirSync(workDir, { recursive: true });
-    // Created here, not by the process: `batchkit logs` may read it as soon as the job is RUNNING.
-    fs.closeSync(fs.openSync(logFile, 'a'));
     if (command.length === 0) {
+      fs.mkdirSync(workDir, { recursive: true });
       fs.writeFileSync(logFile, 'batchkit: the job has no command: the local engine runs the container command and cannot fall back to the image\n');
       queueMicrotask(() => onExit({ startError: 'CannotStartContainerError: no command: the job definition and the overrides give no command to run' }));
       return;

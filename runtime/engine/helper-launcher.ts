@@ -37,6 +37,10 @@ export class HelperLauncher implements ProcessLauncher {
     const exited = new Promise<ProcessExit>((resolve) => (settleExited = resolve));
     const pending: PendingProcess = { queuedSignals: [], ended: false, settleStarted, settleExited };
     const missing = this.missingCommand(request);
+    if (missing || !this.program.createsFiles) {
+      fs.mkdirSync(request.workDir, { recursive: true });
+      fs.closeSync(fs.openSync(request.logFile, 'a'));
+    }
     if (missing) {
       fs.appendFileSync(request.logFile, `batchkit: cannot start ${JSON.stringify(request.command[0])}: ${missing}\n`);
       pending.ended = true;

@@ -4,7 +4,8 @@
  * `E <id> <exit code>` once it ended (128 + signal when a signal killed it).
  *
  * - perl (present on macOS and on Debian/Ubuntu as the essential perl-base): one fork, `setsid`,
- *   `exec` per attempt, the cost `xargs` pays.
+ *   `exec` per attempt, the cost `xargs` pays; it also makes the work dir and opens the log, so
+ *   the engine's event loop does no file system work per attempt.
  * - sh with the `setsid` command (any Linux with util-linux): two shell forks and two execs per
  *   attempt, about 1.2x what xargs pays.
  */
@@ -20,6 +21,8 @@ export interface HelperProgram {
   readonly argv: readonly string[];
   /** One line (ending in a newline) asking the helper to start an attempt. */
   encode(id: number, request: LaunchRequest): string;
+  /** Whether the helper creates the work dir and the log file itself (before it reports `S`). */
+  readonly createsFiles: boolean;
 }
 
 /** Hex-encoded fields: nothing a job passes can break the line protocol. */
@@ -31,6 +34,7 @@ const PERL_SCRIPT = `
 use strict;
 use warnings;
 use POSIX ();
+use File::Path ();
 $| = 1;
 my %running;
 my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
@@ -47,6 +51,12 @@ while (defined(my $line = <STDIN>)) {
   my ($id, $cwd, $log, $argc, @rest) = map { pack('H*', $_) } split / /, $line, -1;
   my @argv = splice(@rest, 0, $argc);
   my %env = map { split /=/, $_, 2 } @rest;
+  File::Path::make_path($cwd) unless -d $cwd;
+  my $out;
+  if (!open($out, '>>', $log)) {
+    print "E $id 126\\n";
+    next;
+  }
   POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld);
   my $pid = fork();
   if (defined $pid && $pid == 0) {
@@ -54,14 +64,16 @@ while (defined(my $line = <STDIN>)) {
     $SIG{CHLD} = 'DEFAULT';
     POSIX::setsid();
     open(STDIN, '<', '/dev/null');
-    open(STDOUT, '>>', $log) or POSIX::_exit(126);
-    open(STDERR, '>&', \\*STDOUT);
+    open(STDOUT, '>&', $out) or POSIX::_exit(126);
+    open(STDERR, '>&', $out);
+    close($out);
     chdir($cwd) or POSIX::_exit(126);
     %ENV = %env;
     { exec { $argv[0] } @argv; }
     print STDERR "batchkit: cannot exec $argv[0]: $!\\n";
     POSIX::_exit(127);
   }
+  close($out);
   if (defined $pid) {
     $running{$pid} = $id;
     print "S $id $pid\\n";
@@ -75,6 +87,7 @@ while (defined(my $line = <STDIN>)) {
 /** The perl helper. */
 export const PERL_HELPER: HelperProgram = {
   name: 'perl',
+  createsFiles: true,
   argv: ['perl', '-e', PERL_SCRIPT],
   encode(id, request) {
     const environment = Object.entries(request.environment).map(([name, value]) => `${name}=${value}`);
@@ -96,6 +109,7 @@ function quote(value: string): string {
  */
 export const SHELL_HELPER: HelperProgram = {
   name: 'sh',
+  createsFiles: false,
   argv: ['/bin/sh'],
   encode(id, request) {
     const names = Object.keys(request.environment);

@@ -4,7 +4,7 @@
  * asks for, and the `AWS_BATCH_*` environment Batch sets.
  */
 import type * as batch from '@aws-sdk/client-batch';
-import type { JobRecord } from './job-record';
+import type { JobRecord, JobSpec } from './job-record';
 
 /** What a job needs from a compute environment. */
 export interface ResourceNeeds {
@@ -17,23 +17,31 @@ export interface ResourceNeeds {
 /** Resources a job asks for when neither the job definition nor the overrides say (AWS requires both; the engine is lenient). */
 export const DEFAULT_NEEDS: ResourceNeeds = { milliVcpus: 1000, memoryMiB: 128, gpus: 0 };
 
-/** The container properties in effect for a job, a child or a node. */
+/** Effective containers of container jobs and arrays, computed once per submit (10,000 children share one). */
+const containerBySpec = new WeakMap<JobSpec, batch.ContainerProperties>();
+
+/** The container properties in effect for a job, a child or a node (treat as read-only: it may be shared). */
 export function effectiveContainer(job: JobRecord): batch.ContainerProperties {
   const { spec } = job;
-  if (job.kind === 'node' || job.kind === 'multinode') {
-    const nodeIndex = job.kind === 'node' ? job.index! : spec.jobDefinition.nodeProperties!.mainNode!;
-    const range = spec.jobDefinition.nodeProperties!.nodeRangeProperties!
-      .filter((candidate) => nodeRangeIncludes(candidate.targetNodes!, nodeIndex, spec.numNodes!))
-      .pop();
-    let container: batch.ContainerProperties = { ...(range?.container ?? {}) };
-    for (const override of spec.request.nodeOverrides?.nodePropertyOverrides ?? []) {
-      if (nodeRangeIncludes(override.targetNodes!, nodeIndex, spec.numNodes!)) {
-        container = applyOverrides(container, override.containerOverrides);
-      }
+  if (job.kind !== 'node' && job.kind !== 'multinode') {
+    let container = containerBySpec.get(spec);
+    if (!container) {
+      container = applyOverrides({ ...(spec.jobDefinition.containerProperties ?? {}) }, spec.request.containerOverrides);
+      containerBySpec.set(spec, container);
     }
     return container;
   }
-  return applyOverrides({ ...(spec.jobDefinition.containerProperties ?? {}) }, spec.request.containerOverrides);
+  const nodeIndex = job.kind === 'node' ? job.index! : spec.jobDefinition.nodeProperties!.mainNode!;
+  const range = spec.jobDefinition.nodeProperties!.nodeRangeProperties!
+    .filter((candidate) => nodeRangeIncludes(candidate.targetNodes!, nodeIndex, spec.numNodes!))
+    .pop();
+  let container: batch.ContainerProperties = { ...(range?.container ?? {}) };
+  for (const override of spec.request.nodeOverrides?.nodePropertyOverrides ?? []) {
+    if (nodeRangeIncludes(override.targetNodes!, nodeIndex, spec.numNodes!)) {
+      container = applyOverrides(container, override.containerOverrides);
+    }
+  }
+  return container;
 }
 
 /** Whether `index` falls in a node range like `0:3`, `:3`, `3:` or `2` (inclusive bounds, as AWS). */

@@ -11,9 +11,12 @@ export interface LaunchRequest {
   readonly command: readonly string[];
   /** The whole environment the process sees (no host variables beyond what the engine put here). */
   readonly environment: Readonly<Record<string, string>>;
-  /** Working directory for the attempt; exists when `launch` is called. */
+  /** Working directory for the attempt: the launcher creates it (with its parents) if missing. */
   readonly workDir: string;
-  /** File that receives stdout and stderr combined, like the attempt's CloudWatch log stream. */
+  /**
+   * File that receives stdout and stderr combined, like the attempt's CloudWatch log stream; its
+   * directory exists, and the launcher creates the file before `started` resolves.
+   */
   readonly logFile: string;
   /** The image the job definition names: recorded for a container launcher, ignored by the host launcher. */
   readonly image?: string;
@@ -54,6 +57,7 @@ const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2,
 export class HostProcessLauncher implements ProcessLauncher {
   /** Starts the command with `spawn` (argv, no shell). */
   public launch(request: LaunchRequest): LaunchedProcess {
+    fs.mkdirSync(request.workDir, { recursive: true });
     const logFd = fs.openSync(request.logFile, 'a');
     let ended = false;
     let settleStarted: (value: boolean) => void = () => undefined;
