@@ -107,3 +107,25 @@ test('cancel ends a run nobody follows: CANCELLED, its open jobs stopped, later 
   expect(doc.steps.map((s: { step: string; status: string }) => [s.step, s.status])).toEqual([['first', 'SUCCEEDED'], ['blocked', 'FAILED'], ['after', 'FAILED']]);
   expect(doc.steps[2].attempts ?? 0).toBe(0);
 });
+
+test('while a run is followed: watch reads its journal and cancel goes through the follower\'s engine', async () => {
+  // GIVEN: a followed run whose `blocked` step is running
+  const gate = fs.mkdtempSync(path.join(dir, 'followed-gate-'));
+  const journalDir = path.join(dir, 'runs');
+  const running = startCli(['run', gatedWorkflow('followed', gate), '--local', '--template', TEST_TEMPLATE, '--data-dir', path.join(dir, 'followed-engine'), '--journal-dir', journalDir]);
+  await waitForFile(path.join(gate, 'started-1'));
+  const runId = /run (followed-\S+):/.exec(running.output().stdout)![1];
+  // WHEN
+  const watching = startCli(['watch', runId, '--journal-dir', journalDir, '--interval', '0.2']);
+  await watching.waitForStdout((out) => out.includes('done ·'));
+  const cancelled = await runCli(['cancel', runId, '--journal-dir', journalDir, '--reason', 'superseded']);
+  const [run, watch] = await Promise.all([running.done, watching.done]);
+  // THEN: both followers see the run end CANCELLED (exit 1), the cancel itself succeeded
+  expect(cancelled.code).toBe(0);
+  expect(cancelled.stdout).toMatch(/cancel requested; process \d+ following it will stop/);
+  expect(run.code).toBe(1);
+  expect(run.stdout).toMatch(new RegExp(`Run ${runId} \\(followed\\): CANCELLED`));
+  expect(watch.code).toBe(1);
+  expect(watch.stdout).toMatch(new RegExp(`Run ${runId} \\(followed\\): CANCELLED`));
+  expect(run.stdout).toMatch(/reason: superseded/);
+});
