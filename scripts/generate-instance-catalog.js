@@ -55,4 +55,9 @@ function main() {
   console.log(`${path.relative(process.cwd(), target)}: ${lines.length} instance types (from ${names.length} in ${source})`);
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  console.error(`generate-instance-catalog: ${err.message}`);
+  process.exit(1);
+}
