@@ -121,6 +121,24 @@ describe('placement check', () => {
   });
 });
 
+describe('what the checks cannot see', () => {
+  test('skips placement on an imported queue, with a warning', () => {
+    const { app, stack } = newStack();
+    const imported = batch.JobQueue.fromJobQueueArn(stack, 'Shared', 'arn:aws:batch:us-east-1:123456789012:job-queue/shared');
+    new Ec2ContainerJob(stack, 'Job', { image: IMAGE, vcpus: 512, queues: [imported] });
+    expect(() => app.synth()).not.toThrow();
+    expect(warningsAbout(stack, "placement of job definition 'Job' on queue 'Shared': skipped checks of queue 'Shared' (imported: its compute environments are unknown)")).toHaveLength(1);
+  });
+
+  test('skips the queue rules when the stuck-job time limit is a token, with a warning', () => {
+    const { app, stack, vpc } = newStack();
+    const seconds = Token.asNumber({ Ref: 'StuckSeconds' });
+    new BatchQueue(stack, 'Tunable', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })], cancelStuckJobsAfter: Duration.seconds(seconds) });
+    expect(() => app.synth()).not.toThrow();
+    expect(warningsAbout(stack, "queue 'Tunable': skipped checks of jobStateTimeLimitActions.maxTimeSeconds")).toHaveLength(1);
+  });
+});
+
 describe('BatchChecks aspect on plain aws-batch apps', () => {
   test('fails when a plain L2 job fits none of the queues', () => {
     // GIVEN a plain L2 app
