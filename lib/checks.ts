@@ -24,6 +24,9 @@ export class BatchChecks implements IAspect {
       if (checkedByConstruct.has(cfn)) return;
       checkedByConstruct.add(cfn);
       addChecks(node, () => queueCheck(node));
+    } else if (node instanceof batch.CfnJobQueue && !(node.node.scope instanceof batch.JobQueue) && !checkedByConstruct.has(node)) {
+      checkedByConstruct.add(node);
+      addChecks(node, () => queueCheck(node));
     } else if (node instanceof batch.CfnComputeEnvironment && !checkedByConstruct.has(node)) {
       checkedByConstruct.add(node);
       addChecks(node, () => computeCheck(node));

@@ -37,32 +37,61 @@ function skippedFor(subject: string, unresolved: readonly string[]): string[] {
   return unresolved.length === 0 ? [] : [`${subject}: skipped checks of ${unresolved.join(', ')}: not known at synth time (a token, or an imported resource)`];
 }
 
-/** A queue described for the rules, from its L2 construct. */
-export function describeQueue(queue: batch.IJobQueue): Described<QueueDescription & { orders: number[]; stateTimeLimitSeconds: number[] }> {
-  if (!(queue instanceof batch.JobQueue)) return { unresolved: [`queue '${queue.node.id}' (imported: its compute environments are unknown)`] };
+/** The compute environments a queue lists, with their orders, as the checks can reach them. */
+interface QueueEntry {
+  readonly order: number;
+  /** The L1 resource, when the compute environment is declared in this app. */
+  readonly cfn?: batch.CfnComputeEnvironment;
+  /** How to name it when it is not. */
+  readonly label: string;
+}
+
+function l2QueueEntries(queue: batch.JobQueue): QueueEntry[] {
+  return queue.computeEnvironments.map((entry) => ({ order: entry.order, cfn: cfnComputeOf(entry.computeEnvironment), label: entry.computeEnvironment.node.id }));
+}
+
+// A bare L1 queue names its compute environments by `Ref`/`Fn::GetAtt`: find them in its stack.
+function l1QueueEntries(queue: batch.CfnJobQueue): QueueEntry[] {
+  const stack = Stack.of(queue);
+  const orders = (stack.resolve(queue.computeEnvironmentOrder) ?? []) as Array<{ computeEnvironment?: unknown; order?: unknown }>;
+  const computes = stack.node.findAll().filter((c): c is batch.CfnComputeEnvironment => c instanceof batch.CfnComputeEnvironment);
+  return orders.map((entry) => {
+    const ref = entry.computeEnvironment as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | string | undefined;
+    const logicalId = typeof ref === 'object' ? ref.Ref ?? ref['Fn::GetAtt']?.[0] : undefined;
+    const cfn = logicalId ? computes.find((c) => stack.resolve(c.logicalId) === logicalId) : undefined;
+    return { order: typeof entry.order === 'number' ? entry.order : NaN, cfn, label: typeof ref === 'string' ? ref : JSON.stringify(ref) };
+  });
+}
+
+/** A queue described for the rules, from its L2 construct or, used bare, its L1 resource. */
+export function describeQueue(queue: batch.IJobQueue | batch.CfnJobQueue): Described<QueueDescription & { orders: number[]; stateTimeLimitSeconds: number[] }> {
+  const name = queue instanceof batch.CfnJobQueue ? displayName(queue) : queue.node.id;
+  if (!(queue instanceof batch.JobQueue) && !(queue instanceof batch.CfnJobQueue)) {
+    return { unresolved: [`queue '${name}' (imported: its compute environments are unknown)`] };
+  }
   const unresolved: string[] = [];
   const computeEnvironments = [];
   const orders: number[] = [];
-  for (const entry of queue.computeEnvironments) {
-    const cfn = cfnComputeOf(entry.computeEnvironment);
-    const described = cfn ? describeCompute(cfn) : { unresolved: [`compute environment '${entry.computeEnvironment.node.id}' (imported)`] };
+  for (const entry of queue instanceof batch.JobQueue ? l2QueueEntries(queue) : l1QueueEntries(queue)) {
+    const described = entry.cfn ? describeCompute(entry.cfn) : { unresolved: [`compute environment '${entry.label}' (imported)`] };
     unresolved.push(...described.unresolved);
+    if (Number.isNaN(entry.order)) unresolved.push(`order of compute environment '${entry.label}'`);
     if (described.value) {
       computeEnvironments.push(described.value);
       orders.push(entry.order);
     }
   }
-  const cfnQueue = queue.node.defaultChild as batch.CfnJobQueue;
-  const actions = (Stack.of(queue).resolve(cfnQueue.jobStateTimeLimitActions) ?? []) as Array<{ maxTimeSeconds?: unknown }>;
+  const cfnQueue = queue instanceof batch.CfnJobQueue ? queue : queue.node.defaultChild as batch.CfnJobQueue;
+  const actions = (Stack.of(cfnQueue).resolve(cfnQueue.jobStateTimeLimitActions) ?? []) as Array<{ maxTimeSeconds?: unknown }>;
   const stateTimeLimitSeconds = actions.map((a) => a.maxTimeSeconds).filter((s): s is number => typeof s === 'number');
   if (stateTimeLimitSeconds.length < actions.length) unresolved.push('jobStateTimeLimitActions.maxTimeSeconds');
-  return { value: { name: queue.node.id, computeEnvironments, orders, stateTimeLimitSeconds }, unresolved };
+  return { value: { name, computeEnvironments, orders, stateTimeLimitSeconds }, unresolved };
 }
 
 /** Queue rules: 1..3 compute environments, distinct orders, one kind, one architecture, time limits. */
-export function queueCheck(queue: batch.IJobQueue): Findings {
+export function queueCheck(queue: batch.IJobQueue | batch.CfnJobQueue): Findings {
   const described = describeQueue(queue);
-  const warnings = skippedFor(`queue '${queue.node.id}'`, described.unresolved);
+  const warnings = skippedFor(`queue '${queue instanceof batch.CfnJobQueue ? displayName(queue) : queue.node.id}'`, described.unresolved);
   if (!described.value) return { errors: [], warnings };
   const q = described.value;
   // With a compute environment left out as unresolved, the count and mix rules would judge a partial queue.
@@ -88,8 +117,10 @@ export function computeCheck(cfn: batch.CfnComputeEnvironment): Findings {
   return { errors: [], warnings };
 }
 
-function appQueues(scope: IConstruct): batch.JobQueue[] {
-  return scope.node.root.node.findAll().filter((c): c is batch.JobQueue => c instanceof batch.JobQueue);
+// Every queue of the app: L2 queues, and L1 queues declared without one.
+function appQueues(scope: IConstruct): Array<batch.JobQueue | batch.CfnJobQueue> {
+  return scope.node.root.node.findAll().filter((c): c is batch.JobQueue | batch.CfnJobQueue =>
+    c instanceof batch.JobQueue || (c instanceof batch.CfnJobQueue && !(c.node.scope instanceof batch.JobQueue)));
 }
 
 /**
@@ -139,7 +170,7 @@ function placeOnBound(jobs: readonly JobDescription[], queues: readonly batch.IJ
 }
 
 function placeAnywhere(scope: IConstruct, jobs: readonly JobDescription[], multiNode: boolean): Findings {
-  const queues = appQueues(scope).map(describeQueue).filter((d) => d.value && d.unresolved.length === 0).map((d) => d.value!);
+  const queues = appQueues(scope).map((q) => describeQueue(q)).filter((d) => d.value && d.unresolved.length === 0).map((d) => d.value!);
   // An app without (checkable) queues may submit to queues declared elsewhere: nothing to judge.
   if (queues.length === 0) return { errors: [], warnings: [] };
   const errors: string[] = [];

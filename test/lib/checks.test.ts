@@ -173,6 +173,27 @@ describe('BatchChecks aspect on plain aws-batch apps', () => {
     expect(() => app.synth()).toThrow(/job definition 'Mpi' has node ranges '0:2' and '2:3' that overlap at node 2/);
   });
 
+  test('fails when a bare L1 queue lists four compute environments', () => {
+    const { app, stack } = newStack();
+    const computes = ['A', 'B', 'C', 'D'].map((id) => new batch.CfnComputeEnvironment(stack, id, {
+      type: 'MANAGED', computeResources: { type: 'FARGATE', maxvCpus: 4, subnets: ['subnet-1'] },
+    }));
+    new batch.CfnJobQueue(stack, 'Raw', {
+      priority: 1, computeEnvironmentOrder: computes.map((ce, i) => ({ computeEnvironment: ce.attrComputeEnvironmentArn, order: i + 1 })),
+    });
+    Aspects.of(app).add(new BatchChecks());
+    expect(() => app.synth()).toThrow(/\[Test\/Raw\] queue 'Raw' has 4 compute environments but Batch expects 1 to 3/);
+  });
+
+  test('fails when a plain job fits none of the bare L1 queues', () => {
+    const { app, stack } = newStack();
+    const ce = new batch.CfnComputeEnvironment(stack, 'Ce', { type: 'MANAGED', computeResources: { type: 'EC2', maxvCpus: 64, instanceTypes: ['m5.large'], subnets: ['subnet-1'], instanceRole: 'role' } });
+    new batch.CfnJobQueue(stack, 'Raw', { priority: 1, computeEnvironmentOrder: [{ computeEnvironment: ce.ref, order: 1 }] });
+    new batch.CfnJobDefinition(stack, 'Job', { type: 'container', containerProperties: { image: 'x', resourceRequirements: [{ type: 'VCPU', value: '4' }, { type: 'MEMORY', value: '1024' }] } });
+    Aspects.of(app).add(new BatchChecks());
+    expect(() => app.synth()).toThrow(/job definition 'Job' asks for 4 vCPUs but queue 'Raw' offers at most 2 \(m5.large\)/);
+  });
+
   test('passes a sound plain L2 app and leaves batchkit constructs to their own checks', () => {
     const { app, stack, vpc } = newStack();
     const ce = new batch.ManagedEc2EcsComputeEnvironment(stack, 'Ce', { vpc });
