@@ -10,13 +10,16 @@
  * than the local server does, so one client process measures the client rather than the server;
  * several client processes load the server the way several workflow runners or CLI users would.
  * A last phase sends the same SubmitJob requests on bare keep-alive HTTP connections, to show
- * what the servers themselves sustain without the SDK's cost on the client side.
+ * what the servers themselves sustain without the SDK's cost on the client side. The CPU time
+ * each server process and the client processes spend per SubmitJob (from /proc) is printed
+ * too: rates move with whatever else the machine runs, CPU time per request hardly does.
  * Jobs go to a queue whose only compute environment is DISABLED, so they wait RUNNABLE and no
  * job process competes for the CPU; moto finishes every job at submit anyway.
  *
  * Run: `npx ts-node --swc bench/api-throughput.ts [--submits N] [--rounds R] [--clients K] [--concurrency C]`
  */
 import { fork, type ChildProcess } from 'child_process';
+import { readFileSync } from 'fs';
 import * as http from 'http';
 import { performance } from 'perf_hooks';
 import {
@@ -40,7 +43,20 @@ interface Figures {
   readonly describesPerSecond: number;
   /** SubmitJob on bare HTTP connections, without the SDK's own cost. */
   readonly rawSubmitsPerSecond: number;
+  /** CPU time the server process spent per SDK SubmitJob, in microseconds: unlike rates, load from elsewhere barely moves it. */
+  readonly serverCpuPerSubmitUs: number;
+  /** CPU time the client processes spent per SDK SubmitJob, in microseconds. */
+  readonly clientCpuPerSubmitUs: number;
 }
+
+/** User plus system CPU seconds a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of stat(5); the split above starts at field 3.
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
 
 type ClientCommand = { phase: 'submit' | 'describe' | 'raw-submit'; count: number };
 
@@ -153,11 +169,19 @@ async function startClients(endpoint: string): Promise<{ clients: ChildProcess[]
   return { clients, stop };
 }
 
-async function measureRound(clients: ChildProcess[]): Promise<Figures> {
+async function measureRound(clients: ChildProcess[], serverPid: number): Promise<Figures> {
+  const clientCpu = () => clients.reduce((sum, c) => sum + cpuSeconds(c.pid!), 0);
+  const serverBefore = cpuSeconds(serverPid);
+  const clientsBefore = clientCpu();
   const submitSeconds = await timePhase(clients, (count) => ({ phase: 'submit', count }), SUBMITS);
+  const serverCpuPerSubmitUs = ((cpuSeconds(serverPid) - serverBefore) / SUBMITS) * 1e6;
+  const clientCpuPerSubmitUs = ((clientCpu() - clientsBefore) / SUBMITS) * 1e6;
   const describeSeconds = await timePhase(clients, (count) => ({ phase: 'describe', count }), DESCRIBE_CALLS);
   const rawSeconds = await timePhase(clients, (count) => ({ phase: 'raw-submit', count }), SUBMITS);
-  return { submitsPerSecond: SUBMITS / submitSeconds, describesPerSecond: DESCRIBE_CALLS / describeSeconds, rawSubmitsPerSecond: SUBMITS / rawSeconds };
+  return {
+    submitsPerSecond: SUBMITS / submitSeconds, describesPerSecond: DESCRIBE_CALLS / describeSeconds, rawSubmitsPerSecond: SUBMITS / rawSeconds,
+    serverCpuPerSubmitUs, clientCpuPerSubmitUs,
+  };
 }
 
 function best(a: Figures | undefined, b: Figures): Figures {
@@ -166,6 +190,8 @@ function best(a: Figures | undefined, b: Figures): Figures {
     submitsPerSecond: Math.max(a.submitsPerSecond, b.submitsPerSecond),
     describesPerSecond: Math.max(a.describesPerSecond, b.describesPerSecond),
     rawSubmitsPerSecond: Math.max(a.rawSubmitsPerSecond, b.rawSubmitsPerSecond),
+    serverCpuPerSubmitUs: Math.min(a.serverCpuPerSubmitUs, b.serverCpuPerSubmitUs),
+    clientCpuPerSubmitUs: Math.min(a.clientCpuPerSubmitUs, b.clientCpuPerSubmitUs),
   };
 }
 
@@ -179,14 +205,14 @@ async function runServer(): Promise<void> {
   });
 }
 
-function startServerProcess(): Promise<{ url: string; stop(): Promise<void> }> {
+function startServerProcess(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const child = fork(__filename, ['--serve'], TS_NODE);
   const stop = () => new Promise<void>((resolve) => {
     child.once('exit', () => resolve());
     child.disconnect();
   });
   return new Promise((resolve, reject) => {
-    child.once('message', (message: { url: string }) => resolve({ url: message.url, stop }));
+    child.once('message', (message: { url: string }) => resolve({ url: message.url, pid: child.pid!, stop }));
     child.once('exit', (code) => reject(new Error(`the server process exited with ${code} before listening`)));
   });
 }
@@ -208,8 +234,8 @@ async function main(): Promise<void> {
     // Rounds alternate between the servers and each keeps its best: load from elsewhere on the
     // machine then slows both alike instead of whichever happened to run at the time.
     for (let round = 0; round < ROUNDS; round++) {
-      ours = best(ours, await measureRound(localClients.clients));
-      theirs = best(theirs, await measureRound(motoClients.clients));
+      ours = best(ours, await measureRound(localClients.clients, local.pid));
+      theirs = best(theirs, await measureRound(motoClients.clients, moto.pid));
     }
     report(ours!, theirs!);
   } finally {
@@ -218,9 +244,10 @@ async function main(): Promise<void> {
 }
 
 function report(ours: Figures, theirs: Figures): void {
-  const row = (name: string, f: Figures) => `${name.padEnd(14)} ${f.submitsPerSecond.toFixed(0).padStart(10)} ${f.describesPerSecond.toFixed(0).padStart(12)} ${f.rawSubmitsPerSecond.toFixed(0).padStart(22)}`;
+  const row = (name: string, f: Figures) => `${name.padEnd(14)} ${f.submitsPerSecond.toFixed(0).padStart(10)} ${f.describesPerSecond.toFixed(0).padStart(12)} ${f.rawSubmitsPerSecond.toFixed(0).padStart(22)}`
+    + ` ${f.serverCpuPerSubmitUs.toFixed(0).padStart(18)} ${f.clientCpuPerSubmitUs.toFixed(0).padStart(18)}`;
   console.log(`API throughput through @aws-sdk/client-batch: ${SUBMITS} SubmitJob, ${DESCRIBE_CALLS} DescribeJobs of ${DESCRIBE_BATCH} ids per round, best of ${ROUNDS} alternating rounds; ${CLIENTS} client processes x ${CONCURRENCY} concurrent requests`);
-  console.log(`${'endpoint'.padEnd(14)} ${'submits/s'.padStart(10)} ${'describes/s'.padStart(12)} ${'bare-HTTP submits/s'.padStart(22)}`);
+  console.log(`${'endpoint'.padEnd(14)} ${'submits/s'.padStart(10)} ${'describes/s'.padStart(12)} ${'bare-HTTP submits/s'.padStart(22)} ${'server CPU/submit'.padStart(18)} ${'SDK CPU/submit'.padStart(18)}`);
   console.log(row('local server', ours));
   console.log(row('moto_server', theirs));
   const submitRatio = ours.submitsPerSecond / theirs.submitsPerSecond;
@@ -228,6 +255,7 @@ function report(ours: Figures, theirs: Figures): void {
   const rawRatio = ours.rawSubmitsPerSecond / theirs.rawSubmitsPerSecond;
   console.log(`ratio local/moto through the SDK: SubmitJob ${submitRatio.toFixed(1)}x (target >= 10x: ${submitRatio >= 10 ? 'met' : 'NOT met'}), DescribeJobs ${describeRatio.toFixed(1)}x`);
   console.log(`ratio local/moto on bare HTTP (server cost only): SubmitJob ${rawRatio.toFixed(1)}x`);
+  console.log(`server CPU per SubmitJob (us): local ${ours.serverCpuPerSubmitUs.toFixed(0)}, moto ${theirs.serverCpuPerSubmitUs.toFixed(0)}: moto spends ${(theirs.serverCpuPerSubmitUs / ours.serverCpuPerSubmitUs).toFixed(1)}x as much; the SDK client spends ${ours.clientCpuPerSubmitUs.toFixed(0)} us per call`);
 }
 
 if (process.argv.includes('--serve')) {

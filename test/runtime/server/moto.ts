@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 /** A running moto server with Batch jobs set to finish at submit, without Docker. */
 export interface RunningMoto {
   readonly url: string;
+  /** Process id of the server (benchmarks read its CPU time). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -35,7 +37,7 @@ export async function startMoto(): Promise<RunningMoto> {
     await stop();
     throw err;
   }
-  return { url, stop };
+  return { url, pid: child.pid!, stop };
 }
 
 async function waitUntilAnswering(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
