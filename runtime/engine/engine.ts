@@ -446,7 +446,8 @@ export class LocalBatchEngine implements BatchApi {
   }
 
   private flush(): void {
-    if (this.newJobs.length === 0 && this.dirty.size === 0 && this.closed) {
+    this.bus.flushLog();
+    if (this.newJobs.length === 0 && this.dirty.size === 0) {
       return;
     }
     this.store.write(this.newJobs, this.dirty);

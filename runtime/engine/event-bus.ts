@@ -8,6 +8,9 @@ import * as path from 'path';
 import type { ArnScope } from '../model/arns';
 import { BATCH_EVENT_SOURCE, BatchEventEnvelope } from '../model/events';
 
+/** Log lines kept before a write: one write per scheduling pass, or per this many events in a burst. */
+const MAX_PENDING_LINES = 256;
+
 /** Receives every event the engine emits. */
 export type EventListener = (event: BatchEventEnvelope) => void;
 
@@ -15,6 +18,7 @@ export type EventListener = (event: BatchEventEnvelope) => void;
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
   private readonly logFd?: number;
+  private pendingLines: string[] = [];
 
   constructor(private readonly scope: ArnScope, private readonly now: () => number, eventLogFile?: string) {
     if (eventLogFile) {
@@ -48,7 +52,11 @@ export class EventBus {
       detail: detail as Record<string, unknown>,
     };
     if (this.logFd !== undefined) {
-      fs.writeSync(this.logFd, JSON.stringify(event) + '\n');
+      this.pendingLines.push(JSON.stringify(event) + '\n');
+      // Bounded, so admitting a 10,000-child array does not hold megabytes of lines.
+      if (this.pendingLines.length >= MAX_PENDING_LINES) {
+        this.flushLog();
+      }
     }
     for (const listener of this.listeners) {
       try {
@@ -59,10 +67,19 @@ export class EventBus {
     }
   }
 
-  /** Closes the log file; later events reach no one. */
+  /** Appends the events emitted since the last call to the log file (the engine calls it once per scheduling pass). */
+  public flushLog(): void {
+    if (this.logFd !== undefined && this.pendingLines.length > 0) {
+      fs.writeSync(this.logFd, this.pendingLines.join(''));
+      this.pendingLines = [];
+    }
+  }
+
+  /** Writes what is pending and closes the log file; later events reach no one. */
   public close(): void {
     this.listeners.clear();
     if (this.logFd !== undefined) {
+      this.flushLog();
       fs.closeSync(this.logFd);
     }
   }
