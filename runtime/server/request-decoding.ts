@@ -22,6 +22,7 @@ export type ReadBody = { readonly bytes: Buffer; readonly oversizeBytes?: undefi
  * client gets a clean 400 instead of a reset connection, and memory stays bounded.
  */
 export function readBody(req: IncomingMessage, maxBytes: number): Promise<ReadBody> {
+  // A stream error on a request is the connection failing: like a close, nobody awaits an answer.
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let total = 0;
@@ -30,8 +31,19 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<ReadBo
       if (total <= maxBytes) chunks.push(chunk);
     });
     req.on('end', () => resolve(total > maxBytes ? { oversizeBytes: total } : { bytes: Buffer.concat(chunks, total) }));
-    req.on('error', reject);
+    req.on('error', () => reject(new ClientGoneError()));
+    req.on('close', () => {
+      if (!req.complete) reject(new ClientGoneError());
+    });
   });
+}
+
+/** The client closed the connection before sending its whole request: there is no one to answer. */
+export class ClientGoneError extends Error {
+  public readonly name = 'ClientGoneError';
+  constructor() {
+    super('the client closed the connection before sending the whole request');
+  }
 }
 
 /** Parses a JSON body into an object; an empty body is `{}`, as AWS reads it. */

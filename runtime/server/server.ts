@@ -9,7 +9,7 @@ import type { BatchApi } from '../model/batch-api';
 import { BATCH_OPERATIONS, BATCH_SHAPES } from './batch-wire-model.generated';
 import type { WireModel } from './wire-model';
 import { matchRoute } from './routes';
-import { assembleInput, parseJsonBody, readBody } from './request-decoding';
+import { assembleInput, ClientGoneError, parseJsonBody, readBody } from './request-decoding';
 import { validateShape } from './shape-validation';
 import { verifySigV4, type SigV4Options } from './sigv4-verifier';
 
@@ -128,6 +128,7 @@ function createRequestHandler(options: BatchServerOptions): (req: IncomingMessag
       const result = await (options.api[route.apiMethod] as (i: unknown) => Promise<unknown>).call(options.api, validated);
       send(res, 200, requestId, serializeOutput(result));
     } catch (err) {
+      if (err instanceof ClientGoneError) return;
       const wire = toWireError(err);
       if (wire.status >= 500) {
         log(`batchkit server: ${operation} failed with an unexpected error (request ${requestId}): ${(err as Error)?.stack ?? String(err)}`);

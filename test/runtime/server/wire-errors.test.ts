@@ -1,4 +1,5 @@
 import { BatchClient, ClientException, CreateSchedulingPolicyCommand, DescribeJobsCommand, ListTagsForResourceCommand, ServerException, SubmitJobCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-batch';
+import { connect } from 'node:net';
 import { BatchClientException } from '../../../runtime/model/batch-api';
 import { startBatchServer, type RunningBatchServer } from '../../../runtime/server/server';
 import { recordingApi, type RecordingApi } from './recording-api';
@@ -183,6 +184,22 @@ describe('batch server wire layer', () => {
     await server.close();
     // THEN
     await expect(fetch(`${server.url}/v1/describejobs`, { method: 'POST', body: '{}' })).rejects.toThrow();
+    server = await startBatchServer({ api: recording.api });
+  });
+
+  test('a client that hangs up halfway through its body is dropped quietly, and the server keeps serving', async () => {
+    // GIVEN a request promising 100 bytes that sends 10 and hangs up
+    const socket = connect(server.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /v1/describejobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"jobs":[');
+    socket.destroy();
+    // WHEN
+    const next = await client.send(new DescribeJobsCommand({ jobs: ['a'] }));
+    await server.close();
+    // THEN
+    expect(next.$metadata.httpStatusCode).toBe(200);
+    expect(logged).toEqual([]);
+    expect(recording.calls).toEqual([{ operation: 'describeJobs', input: { jobs: ['a'] } }]);
     server = await startBatchServer({ api: recording.api });
   });
 
