@@ -24,14 +24,17 @@ function main(argv) {
   // The SDK warns on Node 20 about releases due in 2027; the package supports Node 20 (engines), so the warning is noise here.
   const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
-  step('build');
+  step('build', 'build');
   if (needsBuild()) {
+    say('compiling (tsc, incremental)');
     runOrExit(process.execPath, [require.resolve('typescript/bin/tsc', { paths: [ROOT] })], { env, label: 'tsc' });
+    // tsc leaves its build info alone when no output changed; touching it records that the sources were checked.
+    if (fs.existsSync(BUILD_INFO)) fs.utimesSync(BUILD_INFO, new Date(), new Date());
   } else {
     say('dist/ is newer than every source file: nothing to compile');
   }
 
-  step('synthesize the example app');
+  step('synth', 'synthesize the example app');
   const outdir = path.join(workdir, 'cdk.out');
   const synth = spawnSync(process.execPath, ['-e', `
     const { synthExamples } = require(${JSON.stringify(path.join(__dirname, 'synth-examples.js'))});
@@ -42,20 +45,21 @@ function main(argv) {
     process.stderr.write(synth.stderr ?? '');
     fail(`synthesizing the example app failed (exit code ${synth.status}); run \`node scripts/synth-examples.js\` to see why`);
   }
-  for (const template of templates) say(`wrote ${path.relative(process.cwd(), template)}`);
+  for (const template of templates) say(`wrote ${shown(template)}`);
 
-  step(`batchkit check ${path.relative(process.cwd(), outdir) || '.'}`);
+  step('check', `batchkit check ${shown(outdir)}`);
   const check = spawnSync(process.execPath, [cli(), 'check', outdir], { stdio: 'inherit', env });
   if (check.status === 2 || check.status === null) fail('batchkit check could not read the synthesized app');
+  if (check.status === 1) say('(the checks found errors; the local engine runs the example anyway)');
 
-  step('run the example workflow on the local engine');
+  step('run', 'run the example workflow on the local engine');
   const stateDir = path.join(workdir, '.batchkit');
   const dataDir = freshDataDir(path.join(stateDir, 'start'));
   const args = [
-    cli(), 'run', path.join(ROOT, 'examples', 'workflow.yaml'), '--local',
-    ...templates.flatMap((t) => ['--template', path.relative(process.cwd(), t)]),
-    '--data-dir', path.relative(process.cwd(), dataDir),
-    '--journal-dir', path.relative(process.cwd(), path.join(stateDir, 'runs')),
+    cli(), 'run', shown(path.join(ROOT, 'examples', 'workflow.yaml')), '--local',
+    ...templates.flatMap((t) => ['--template', shown(t)]),
+    '--data-dir', shown(dataDir),
+    '--journal-dir', shown(path.join(stateDir, 'runs')),
   ];
   say(`$ batchkit ${args.slice(1).join(' ')}`);
   const run = spawn(process.execPath, args, { stdio: 'inherit', env });
@@ -64,7 +68,8 @@ function main(argv) {
   process.on('SIGINT', ignoreSigint);
   run.on('exit', (code, signal) => {
     process.off('SIGINT', ignoreSigint);
-    say(`npm start took ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    endPhase();
+    say(`\nnpm start took ${seconds(Date.now() - started)} (${phases.join(', ')})`);
     process.exitCode = code ?? (signal ? 1 : 0);
   });
 }
@@ -124,8 +129,29 @@ function optionValue(argv, name) {
   return argv[index + 1];
 }
 
-function step(title) {
+/** Phases done so far with their durations, for the closing line. */
+const phases = [];
+let currentPhase;
+
+function step(name, title) {
+  endPhase();
+  currentPhase = { name, startedAt: Date.now() };
   process.stdout.write(`\n== ${title}\n`);
+}
+
+function endPhase() {
+  if (currentPhase) phases.push(`${currentPhase.name} ${seconds(Date.now() - currentPhase.startedAt)}`);
+  currentPhase = undefined;
+}
+
+function seconds(ms) {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** A path as short as it reads well: relative to the current directory when inside it. */
+function shown(file) {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
 }
 
 function say(line) {
