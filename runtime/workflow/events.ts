@@ -4,6 +4,7 @@
  * the rules that watch Batch jobs can watch workflows too.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { isTerminalStatus, JobStatus } from '../model/job-states';
 import { WORKFLOW_EVENT_SOURCE, WORKFLOW_STATE_CHANGE } from '../model/events';
 
 /** Status values of a workflow state change, as rules match them (`detail.status`). */
@@ -76,5 +77,22 @@ export class EventBridgePublisher implements WorkflowEventPublisher {
       const entry = result.Entries?.find((e) => e.ErrorCode);
       throw new Error(`eventbridge refused the workflow event: ${entry?.ErrorCode ?? 'unknown error'} ${entry?.ErrorMessage ?? ''}`.trim());
     }
+  }
+}
+
+/**
+ * The EventBridge detail a run event becomes, if any: run started (RUNNING), a step's end
+ * (SUCCEEDED or FAILED, with `step`), run finished.
+ */
+export function workflowStateChangeOf(event: RunEvent, workflowName: string): WorkflowStateChangeDetail | undefined {
+  switch (event.type) {
+    case 'run-started':
+      return { runId: event.runId, workflowName, status: 'RUNNING' };
+    case 'run-finished':
+      return { runId: event.runId, workflowName, status: event.status };
+    case 'step-status':
+      return isTerminalStatus(event.status as JobStatus) ? { runId: event.runId, workflowName, status: event.status as WorkflowStatus, step: event.step } : undefined;
+    default:
+      return undefined;
   }
 }

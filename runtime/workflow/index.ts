@@ -16,3 +16,4 @@ export * from './submit';
 export * from './track';
 export * from './report';
 export * from './run';
+export * from './run-identity';

@@ -5,8 +5,8 @@
  */
 import { BatchClient } from '@aws-sdk/client-batch';
 import { assertNoSdkRetries, BatchCalls } from './batch-calls';
-import { RunNotFoundError, WorkflowConfigurationError, describeError } from './errors';
-import { RunEvent, RunEventListener, WorkflowEventPublisher, WorkflowStatus } from './events';
+import { describeError, RunNotFoundError, WaitAbortedError, WorkflowConfigurationError } from './errors';
+import { RunEvent, RunEventListener, WorkflowEventPublisher, workflowStateChangeOf } from './events';
 import { Journal, RunRecord, RunTarget } from './journal';
 import { Workflow } from './model';
 import { planWorkflow } from './plan';
@@ -15,6 +15,7 @@ import { DirectReferenceResolver, ReferenceKind, ReferenceResolver, referenceKey
 import { BackoffOptions, RuntimeServices, SYSTEM_SERVICES } from './retry';
 import { SubmitHooks, submitPlan } from './submit';
 import { FailurePolicy, isJobFinished, pollOnce, PollOptions, stopRemainingJobs, trackUntilDone } from './track';
+import { checkRunId, describeTarget, newRunId } from './run-identity';
 import { validateWorkflow } from './validate';
 
 /** Options shared by everything that talks to Batch for a run. */
@@ -78,7 +79,8 @@ export interface RunHandle {
   readonly submitted: Promise<void>;
   /**
    * Waits for submission, then tracks until every step has ended.
-   * @throws WaitAbortedError when `signal` aborts; the run keeps going and can be resumed
+   * @throws WaitAbortedError when `signal` aborts: submission stops between jobs and the
+   * handle is done; the jobs keep going on Batch and `resumeRun` picks the run up
    */
   wait(signal?: AbortSignal): Promise<RunStatusReport>;
   /** The run's status from the journal, as of now. */
@@ -86,8 +88,6 @@ export interface RunHandle {
   /** Closes the journal; call after `wait` (or instead of it, to leave the run to `resume`). */
   close(): void;
 }
-
-const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/;
 
 /**
  * Starts a run: resolves every reference and plans the whole graph first (nothing is
@@ -103,9 +103,7 @@ export async function startRun(workflow: Workflow, options: StartRunOptions): Pr
   ]);
   const references = await resolveAll(options.resolver ?? new DirectReferenceResolver(), wanted);
   const runId = options.runId ?? newRunId(workflow.name, services);
-  if (!RUN_ID_PATTERN.test(runId) || runId.includes('__')) {
-    throw new WorkflowConfigurationError(`run id must be 1-48 letters, digits, '-' or '_' starting with a letter or digit and without '__', got '${runId}'`);
-  }
+  checkRunId(runId);
   const journal = Journal.open(options.journalDir);
   try {
     if (journal.getRun(runId)) {
@@ -256,12 +254,14 @@ function launch(journal: Journal, runId: string, workflow: Workflow, references:
     } catch {
       // A listener's bug must not stop the run.
     }
-    const detail = stateChangeOf(event, workflow.name);
+    const detail = workflowStateChangeOf(event, workflow.name);
     if (detail && options.publisher) {
       publishing.push(options.publisher.publish(detail).catch((err) => emit({ type: 'publish-failed', runId, error: describeError(err) })));
     }
   };
-  const calls = callsFor(options.client, services, options.backoff ?? {}, emit, runId, options.submitsPerSecond);
+  // Aborted by close(), or by wait()'s signal: submission stops between jobs; resume completes it.
+  const stopping = new AbortController();
+  const calls = callsFor(options.client, services, options.backoff ?? {}, emit, runId, options.submitsPerSecond, stopping.signal);
   const plan = planWorkflow(workflow);
   const alreadyEnded = isFinal(journal.getRun(runId)!);
   if (!alreadyEnded) {
@@ -276,7 +276,7 @@ function launch(journal: Journal, runId: string, workflow: Workflow, references:
     await submitPlan({
       runId, workflow, plan, references, journal, calls, now: services.now, emit,
       concurrency: options.submitConcurrency ?? 8, hooks: options.hooks,
-      isCancelled: () => journal.getRun(runId)?.cancelRequested === true,
+      isCancelled: () => journal.getRun(runId)?.cancelRequested === true, signal: stopping.signal,
     });
     if (journal.getRun(runId)?.cancelRequested) {
       // A job in flight when the run was cancelled escaped cancelRun's sweep.
@@ -290,39 +290,39 @@ function launch(journal: Journal, runId: string, workflow: Workflow, references:
     runId,
     submitted,
     status: () => buildRunReport(journal, runId)!,
-    close: () => journal.close(),
+    close: () => {
+      stopping.abort();
+      journal.close();
+    },
     wait: async (signal?: AbortSignal) => {
-      await submitted;
-      const run = journal.getRun(runId)!;
-      if (!isFinal(run)) {
-        const status = await trackUntilDone({
-          runId, journal, calls, services, emit, signal, parentsOf: parentsOf(run),
-          failurePolicy: options.failurePolicy ?? 'batch-default', poll: options.poll ?? {},
-        });
-        emit({ type: 'run-finished', runId, status });
+      const onAbort = () => stopping.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        await submitted;
+        const run = journal.getRun(runId)!;
+        if (!isFinal(run)) {
+          const status = await trackUntilDone({
+            runId, journal, calls, services, emit, signal, parentsOf: parentsOf(run),
+            failurePolicy: options.failurePolicy ?? 'batch-default', poll: options.poll ?? {},
+          });
+          emit({ type: 'run-finished', runId, status });
+        }
+        await Promise.all(publishing);
+        return buildRunReport(journal, runId)!;
+      } catch (err) {
+        // Whatever was interrupted (a sleep, a call, a submission), the caller asked to stop.
+        throw signal?.aborted ? new WaitAbortedError(runId) : err;
+      } finally {
+        signal?.removeEventListener('abort', onAbort);
       }
-      await Promise.all(publishing);
-      return buildRunReport(journal, runId)!;
     },
   };
 }
 
-function stateChangeOf(event: RunEvent, workflowName: string) {
-  switch (event.type) {
-    case 'run-started':
-      return { runId: event.runId, workflowName, status: 'RUNNING' as const };
-    case 'run-finished':
-      return { runId: event.runId, workflowName, status: event.status };
-    case 'step-status':
-      return isJobFinished(event.status) ? { runId: event.runId, workflowName, status: event.status as WorkflowStatus, step: event.step } : undefined;
-    default:
-      return undefined;
-  }
-}
-
-function callsFor(client: BatchClient, services: RuntimeServices, backoff: BackoffOptions, emit: (e: RunEvent) => void, runId: string, submitsPerSecond = 40): BatchCalls {
+function callsFor(client: BatchClient, services: RuntimeServices, backoff: BackoffOptions, emit: (e: RunEvent) => void, runId: string,
+  submitsPerSecond = 40, signal?: AbortSignal): BatchCalls {
   return new BatchCalls({
-    client, services, backoff, submitsPerSecond,
+    client, services, backoff, submitsPerSecond, signal,
     onRetry: (operation, attempt, delayMs, err) => emit({ type: 'retry', runId, operation, attempt, delayMs, error: describeError(err) }),
   });
 }
@@ -351,20 +351,6 @@ function parentsOf(run: RunRecord): Map<string, string[]> {
 
 function isFinal(run: RunRecord): boolean {
   return run.status === 'SUCCEEDED' || run.status === 'FAILED' || run.status === 'CANCELLED';
-}
-
-/** `<workflow name, up to 24 chars>-<yyyymmddThhmmss UTC>-<4 random base-36 chars>`. */
-function newRunId(workflowName: string, services: RuntimeServices): string {
-  const stamp = new Date(services.now()).toISOString().replace(/[-:]/g, '').slice(0, 15);
-  const random = Math.floor(services.random() * 36 ** 4).toString(36).padStart(4, '0');
-  return `${workflowName.slice(0, 24).replace(/_+$/, '')}-${stamp}-${random}`;
-}
-
-async function describeTarget(client: BatchClient): Promise<RunTarget> {
-  const region = await client.config.region();
-  const endpoint = client.config.endpoint ? await client.config.endpoint() : undefined;
-  const url = endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path === '/' ? '' : endpoint.path ?? ''}` : undefined;
-  return { region, endpoint: url };
 }
 
 function isAlive(pid: number): boolean {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BatchClient } from '@aws-sdk/client-batch';
 import {
-  cancelRun, defineWorkflow, Journal, listRuns, resumeRun, RunEvent, RunNotFoundError, runStatus, startRun, WorkflowConfigurationError,
+  cancelRun, defineWorkflow, Journal, listRuns, resumeRun, RunEvent, RunNotFoundError, runStatus, startRun, WaitAbortedError, WorkflowConfigurationError,
 } from '../../../runtime/workflow';
 import { LOCAL_CREDENTIALS, LocalBatch, startLocalBatch } from './local-batch';
 
@@ -103,5 +103,29 @@ describe('the run API the CLI builds on', () => {
     await expect(resumeRun('nope', { client: local.client, journalDir })).rejects.toThrow(RunNotFoundError);
     run.close();
     await cancelRun('owned-1', { journalDir, client: local.client, poll: FAST_POLL });
+  });
+
+  test('stops waiting on abort, and a later resume finishes the run', async () => {
+    // GIVEN: a step held by a file, and a wait aborted at its first poll
+    const gate = path.join(local.dir, 'abort.release');
+    const workflow = defineWorkflow({
+      name: 'aborted',
+      defaults: { jobQueue: local.queue, jobDefinition: local.shellJobDefinition },
+      steps: { held: { command: ['sh', '-c', `while [ ! -f ${gate} ]; do sleep 0.05; done`] }, next: { dependsOn: ['held'] } },
+    });
+    const abort = new AbortController();
+    const run = await startRun(workflow, {
+      client: local.client, journalDir, poll: FAST_POLL, onEvent: (e) => { if (e.type === 'poll') abort.abort(); },
+    });
+    // WHEN
+    await expect(run.wait(abort.signal)).rejects.toThrow(WaitAbortedError);
+    run.close();
+    // THEN: the run is still open; released and resumed, it ends
+    expect((await runStatus(run.runId, { journalDir })).status).toBe('RUNNING');
+    fs.writeFileSync(gate, '');
+    const resumed = await resumeRun(run.runId, { client: local.client, journalDir });
+    const report = await resumed.wait();
+    resumed.close();
+    expect(report.status).toBe('SUCCEEDED');
   });
 });
