@@ -13,6 +13,7 @@ export interface MatchedRoute {
   readonly operation: string;
   /** The `BatchApi` method that serves it, e.g. `submitJob`. */
   readonly apiMethod: BatchOperationName;
+  /** The operation's HTTP binding and input shape. */
   readonly binding: WireOperation;
   /** Values of `{label}` segments of the URI template, percent-decoded. */
   readonly uriParams: Record<string, string>;

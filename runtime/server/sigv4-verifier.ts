@@ -27,10 +27,15 @@ export interface SigV4Options {
 
 /** What the verifier needs of a request, as received (path still percent-encoded). */
 export interface SignedRequest {
+  /** HTTP method. */
   readonly method: string;
+  /** Path as sent, percent-encoding intact: the signature covers the encoded form. */
   readonly rawPath: string;
+  /** Query parameters, decoded; repeated keys as lists. */
   readonly query: Record<string, string | string[]>;
+  /** Headers as Node received them (lower-case names). */
   readonly headers: IncomingHttpHeaders;
+  /** The whole body. */
   readonly body: Buffer;
 }
 

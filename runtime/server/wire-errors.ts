@@ -25,8 +25,11 @@ export function clientError(message: string): WireError {
 
 /** The HTTP response an error becomes on the wire. */
 export interface WireErrorResponse {
+  /** HTTP status code. */
   readonly status: number;
+  /** AWS error code, for the `x-amzn-errortype` header. */
   readonly errorType: string;
+  /** JSON body `{"__type", "message"}`. */
   readonly body: string;
 }
 

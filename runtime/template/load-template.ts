@@ -45,7 +45,9 @@ export interface LoadTemplateOptions {
 
 /** A Batch resource of the template, now present in the api. */
 export interface LoadedBatchResource {
+  /** CloudFormation resource type. */
   readonly type: CfnBatchResourceType;
+  /** Logical id in the template. */
   readonly logicalId: string;
   /** The construct path from the resource's `aws:cdk:path` metadata, when the template has it. */
   readonly constructPath?: string;
@@ -61,9 +63,11 @@ export interface LoadedBatchResource {
 export interface TemplateFinding {
   /** `error`: the resource was not created; `warning`: created, but not exactly as written. */
   readonly level: 'error' | 'warning';
+  /** The resource concerned. @default - the template as a whole */
   readonly logicalId?: string;
-  /** Property path inside the resource, e.g. `ContainerProperties.LinuxParameters`. */
+  /** Property path inside the resource, e.g. `ContainerProperties.LinuxParameters`. @default - the resource as a whole */
   readonly property?: string;
+  /** What happened and why. */
   readonly message: string;
 }
 
@@ -71,8 +75,11 @@ export interface TemplateFinding {
 export interface LoadReport {
   /** The template's path, or `<object>`. */
   readonly template: string;
+  /** The Batch resources now in the api, in creation order. */
   readonly resources: LoadedBatchResource[];
+  /** What could not be done as CloudFormation would. */
   readonly findings: TemplateFinding[];
+  /** Stand-ins used for references outside AWS Batch. */
   readonly placeholders: PlaceholderValue[];
 }
 

@@ -28,10 +28,13 @@ export interface TemplateScope extends PlaceholderScope {
 
 /** A stand-in value used for a reference to something outside AWS Batch. */
 export interface PlaceholderValue {
+  /** Logical id of the referenced resource. */
   readonly logicalId: string;
+  /** Its CloudFormation type, e.g. `AWS::IAM::Role`. */
   readonly resourceType: string;
   /** The `Fn::GetAtt` attribute, or undefined for `Ref`. */
   readonly attribute?: string;
+  /** The stand-in value given to the engine. */
   readonly value: string;
 }
 

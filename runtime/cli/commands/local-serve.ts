@@ -13,19 +13,29 @@ import { createOutput, formatTable, type Output } from '../output';
 
 /** Options of `batchkit local serve`, as commander parses them. */
 export interface LocalServeOptions {
+  /** `--port`, as typed. */
   readonly port: string;
+  /** `--host`. */
   readonly host: string;
+  /** `--template` files. @default - none */
   readonly template?: string[];
+  /** `--data-dir`. */
   readonly dataDir: string;
+  /** `--access-key` values, `<id>:<secret>`. @default - none: SigV4 verification off */
   readonly accessKey?: string[];
+  /** `--json`. @default false */
   readonly json?: boolean;
 }
 
 /** The line `--json` prints once the server listens. */
 export interface LocalServeReady {
+  /** URL for `--endpoint-url` and the SDK's `endpoint`. */
   readonly endpoint: string;
+  /** Absolute path of the engine's data directory. */
   readonly dataDir: string;
+  /** Batch resources loaded from the templates. */
   readonly resources: LoadReport['resources'];
+  /** What the templates could not load faithfully. */
   readonly findings: LoadReport['findings'];
 }
 
