@@ -58,25 +58,60 @@ export interface EventBridgePublisherOptions {
   readonly eventBusName?: string;
 }
 
-/** Publishes "Batch Workflow State Change" events with PutEvents, source `batchkit`. */
+/** EventBridge's limit of entries per PutEvents call. */
+const PUT_EVENTS_BATCH_SIZE = 10;
+
+interface PendingEvent {
+  readonly detail: WorkflowStateChangeDetail;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * Publishes "Batch Workflow State Change" events with PutEvents, source `batchkit`. Events
+ * published while a call is in flight are sent together, up to 10 per call, one call at a
+ * time, so a run whose thousands of steps end at once does not flood EventBridge.
+ */
 export class EventBridgePublisher implements WorkflowEventPublisher {
+  private readonly pending: PendingEvent[] = [];
+  private draining: Promise<void> | undefined;
+
   constructor(private readonly options: EventBridgePublisherOptions) {}
 
-  /** Sends one event; rejects when EventBridge refuses it. */
-  async publish(detail: WorkflowStateChangeDetail): Promise<void> {
-    const result = await this.options.client.send(new PutEventsCommand({
-      Entries: [{
-        Source: WORKFLOW_EVENT_SOURCE,
-        DetailType: WORKFLOW_STATE_CHANGE,
-        Detail: JSON.stringify(detail),
-        EventBusName: this.options.eventBusName ?? 'default',
-        Resources: [],
-      }],
-    }));
-    if ((result.FailedEntryCount ?? 0) > 0) {
-      const entry = result.Entries?.find((e) => e.ErrorCode);
-      throw new Error(`eventbridge refused the workflow event: ${entry?.ErrorCode ?? 'unknown error'} ${entry?.ErrorMessage ?? ''}`.trim());
+  /** Queues one event; resolves once EventBridge accepted it, rejects when it refused it. */
+  publish(detail: WorkflowStateChangeDetail): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ detail, resolve, reject });
+      this.draining ??= this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, PUT_EVENTS_BATCH_SIZE);
+      try {
+        const result = await this.options.client.send(new PutEventsCommand({
+          Entries: batch.map((e) => ({
+            Source: WORKFLOW_EVENT_SOURCE,
+            DetailType: WORKFLOW_STATE_CHANGE,
+            Detail: JSON.stringify(e.detail),
+            EventBusName: this.options.eventBusName ?? 'default',
+            Resources: [],
+          })),
+        }));
+        batch.forEach((e, i) => {
+          const entry = result.Entries?.[i];
+          if (entry?.ErrorCode) {
+            e.reject(new Error(`eventbridge refused the workflow event: ${entry.ErrorCode} ${entry.ErrorMessage ?? ''}`.trim()));
+          } else {
+            e.resolve();
+          }
+        });
+      } catch (err) {
+        batch.forEach((e) => e.reject(err as Error));
+      }
     }
+    this.draining = undefined;
   }
 }
 

@@ -79,3 +79,27 @@ describe('workflow state changes on EventBridge', () => {
     expect(details).toHaveLength(4);
   });
 });
+
+describe('EventBridgePublisher', () => {
+  test('sends events published together in calls of at most 10, one call at a time', async () => {
+    // GIVEN: a client that records each PutEvents batch and refuses one entry
+    const batches: number[] = [];
+    let inFlight = 0;
+    const client = {
+      send: async (command: { input: { Entries: unknown[] } }) => {
+        inFlight++;
+        expect(inFlight).toBe(1);
+        batches.push(command.input.Entries.length);
+        await new Promise((r) => setImmediate(r));
+        inFlight--;
+        return { FailedEntryCount: 1, Entries: command.input.Entries.map((_, i) => (batches.length === 2 && i === 0 ? { ErrorCode: 'Throttled', ErrorMessage: 'slow down' } : { EventId: 'x' })) };
+      },
+    };
+    const publisher = new EventBridgePublisher({ client: client as never });
+    // WHEN: 23 events at once
+    const results = await Promise.allSettled(Array.from({ length: 23 }, (_, i) => publisher.publish({ runId: 'r', workflowName: 'w', status: 'SUCCEEDED', step: `s${i}` })));
+    // THEN: the first is sent alone (nothing was in flight), then the 22 queued meanwhile
+    expect(batches).toEqual([1, 10, 10, 2]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.message)).toEqual(['eventbridge refused the workflow event: Throttled slow down']);
+  });
+});
