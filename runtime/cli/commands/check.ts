@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import * as path from 'path';
 import { readCloudAssembly, CloudAssemblyReadError, type AssemblyStack, type SynthMessage } from '../../inspect/cloud-assembly';
 import { declaredBatchResources, type DeclaredBatchResources, type DeclaredJobDefinition } from '../../inspect/batch-resources';
+import { placementReport, type JobDefinitionPlacement } from '../../inspect/placement-report';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { createOutput, formatTable, type Output } from '../output';
 
@@ -15,6 +16,9 @@ export interface CheckReport {
     readonly stackName: string;
     readonly templatePath: string;
     readonly resources: DeclaredBatchResources;
+    /** Every job definition against every queue of its stack. */
+    readonly placements: JobDefinitionPlacement[];
+    /** Messages attached at synth, then placement findings for job definitions no queue can run. */
     readonly findings: SynthMessage[];
   }>;
   readonly errors: number;
@@ -52,12 +56,17 @@ export function buildCheckReport(assemblyDir: string): CheckReport {
     throw err;
   }
   const withBatch = stacks
-    .map((stack) => ({
-      stackName: stack.stackName,
-      templatePath: stack.templatePath,
-      resources: declaredBatchResources(stack.template),
-      findings: stack.messages.filter((m) => m.level !== 'info'),
-    }))
+    .map((stack) => {
+      const resources = declaredBatchResources(stack.template);
+      const placements = placementReport(resources);
+      return {
+        stackName: stack.stackName,
+        templatePath: stack.templatePath,
+        resources,
+        placements,
+        findings: [...stack.messages.filter((m) => m.level !== 'info'), ...placementFindings(stack.stackName, resources, placements)],
+      };
+    })
     .filter((s) => s.findings.length > 0 || s.resources.jobQueues.length + s.resources.computeEnvironments.length + s.resources.jobDefinitions.length > 0);
   const all = withBatch.flatMap((s) => s.findings);
   return {
@@ -84,8 +93,10 @@ export function printCheckReport(report: CheckReport, output: Output): void {
       .sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0))
       .map((q) => [q.name, String(q.priority ?? '?'), q.computeEnvironments.map((id) => ceName.get(id) ?? id).join(' → ')]));
     output.plain(bold('Job definitions'));
-    table(output, ['name', 'type', 'platform', 'vCPUs', 'memory', 'GPUs'], r.jobDefinitions.map((jd) => [
+    const placements = new Map(stack.placements.map((p) => [p.jobDefinition, p]));
+    table(output, ['name', 'type', 'platform', 'vCPUs', 'memory', 'GPUs', 'can run on'], r.jobDefinitions.map((jd) => [
       jd.name, describeType(jd), jd.platform, list(jd, (c) => c.vcpus), list(jd, (c) => c.memoryMiB, ' MiB'), list(jd, (c) => c.gpus ?? 0),
+      runsOn(placements.get(jd.name)),
     ]));
     if (stack.findings.length === 0) {
       output.plain(dim('No findings.'));
@@ -98,6 +109,24 @@ export function printCheckReport(report: CheckReport, output: Output): void {
     output.plain('');
   }
   output.plain(`${report.stacks.length} stack(s), ${report.errors} error(s), ${report.warnings} warning(s)`);
+}
+
+// Queues that fit, and `queue?` for those that cannot be judged (unknown instance types, unmanaged compute).
+function runsOn(placement: JobDefinitionPlacement | undefined): string {
+  const names = (placement?.queues ?? []).flatMap((q) => (q.status === 'fits' ? [q.queue] : q.status === 'unknown' ? [`${q.queue}?`] : []));
+  return names.length > 0 ? names.join(', ') : 'no queue';
+}
+
+// A job definition no queue can ever run is an error; one that only cannot be judged is a warning.
+function placementFindings(stackName: string, resources: DeclaredBatchResources, placements: JobDefinitionPlacement[]): SynthMessage[] {
+  if (resources.jobQueues.length === 0) return [];
+  const pathOf = new Map(resources.jobDefinitions.map((jd) => [jd.name, `/${jd.constructPath ?? `${stackName}/${jd.logicalId}`}`]));
+  return placements.flatMap((p): SynthMessage[] => {
+    if (p.queues.some((q) => q.status === 'fits')) return [];
+    const unknown = p.queues.filter((q) => q.status === 'unknown');
+    if (unknown.length > 0) return [{ level: 'warning', path: pathOf.get(p.jobDefinition)!, message: unknown.map((q) => q.reason).join('; ') }];
+    return [{ level: 'error', path: pathOf.get(p.jobDefinition)!, message: `no queue can run it: ${p.queues.map((q) => q.reason).join('; ')}` }];
+  });
 }
 
 function describeType(jd: DeclaredJobDefinition): string {
