@@ -17,7 +17,7 @@ import { AttemptRunner } from './attempt-runner';
 import { CancelTimer, EngineClock, systemClock } from './clock';
 import { checkTags, invalid, requireString, shown } from './errors';
 import { EventBus } from './event-bus';
-import { renderJobDetail, renderJobSummary } from './job-detail';
+import { jobTags, renderJobDetail, renderJobSummary } from './job-detail';
 import { JobGraph } from './job-graph';
 import { listJobRecords } from './job-listing';
 import type { JobKind, JobRecord } from './job-record';
@@ -341,8 +341,7 @@ export class LocalBatchEngine implements BatchApi {
     const parsed = parseBatchArn(arn);
     if (parsed?.resourceType === 'job') {
       const job = this.graph.jobs.get(parsed.resourceName) ?? invalid(`resourceArn ${shown(arn)} names no job this engine knows (child jobs of array and multi-node jobs carry no tags of their own)`);
-      const next = update({ ...job.spec.tags, ...job.extraTags });
-      job.extraTags = Object.fromEntries(Object.keys({ ...job.spec.tags, ...next }).map((key) => [key, next[key]]).filter(([, value]) => value !== undefined));
+      job.changedTags = update(jobTags(job));
       this.markDirty(job);
       return;
     }

@@ -12,10 +12,10 @@ export function logStreamName(job: JobRecord, attempt: AttemptRecord): string {
   return `${job.spec.jobDefinition.jobDefinitionName}/default/${attempt.taskId}`;
 }
 
-/** The tags a job carries: its submit-time tags plus any added later. */
+/** The tags a job carries: its submit-time tags until TagResource or UntagResource changed them. */
 export function jobTags(job: JobRecord): Record<string, string> {
   const root = job.parent ?? job;
-  return { ...root.spec.tags, ...root.extraTags };
+  return { ...(root.changedTags ?? root.spec.tags) };
 }
 
 /** The full `JobDetail` of a job, child or node. */

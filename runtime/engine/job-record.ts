@@ -68,8 +68,8 @@ export interface JobRecord {
   current?: AttemptRecord;
   isCancelled?: boolean;
   isTerminated?: boolean;
-  /** Tags added after submit (TagResource on a job). */
-  extraTags?: Record<string, string>;
+  /** The job's tags once TagResource or UntagResource changed them (they replace the submit-time tags). */
+  changedTags?: Record<string, string>;
   /** Runtime only: dependencies not yet SUCCEEDED. */
   unmetDependencies: number;
   /** Runtime only, array parents: children by status, and whether the parent's own dependencies are met. */

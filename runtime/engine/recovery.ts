@@ -81,5 +81,5 @@ function applyState(job: JobRecord, state: StoredJobState): void {
   job.current = state.current;
   job.isCancelled = state.isCancelled;
   job.isTerminated = state.isTerminated;
-  job.extraTags = state.extraTags;
+  job.changedTags = state.changedTags;
 }

@@ -21,7 +21,7 @@ export interface StoredJobState {
   current?: AttemptRecord;
   isCancelled?: boolean;
   isTerminated?: boolean;
-  extraTags?: Record<string, string>;
+  changedTags?: Record<string, string>;
 }
 
 /** A top-level job as stored: its immutable part. */
@@ -123,6 +123,6 @@ function storedState(job: JobRecord): StoredJobState {
     current: job.current,
     isCancelled: job.isCancelled,
     isTerminated: job.isTerminated,
-    extraTags: job.extraTags,
+    changedTags: job.changedTags,
   };
 }
