@@ -7,6 +7,7 @@ import { EXIT_OK, EXIT_WORK_FAILED } from './exit-codes';
 import { formatDuration, type Output } from './output';
 import { createProgressView, type ProgressView } from './progress';
 import { buildRunDocument, printRunDocument, type RunDocument } from './run-summary';
+import { cliErrorOf } from './run-support';
 import { targetFlagsText, type TargetSpec } from './targets';
 
 /** Exit code after Ctrl-C stopped the following (128 + SIGINT, as shells report it). */
@@ -61,10 +62,30 @@ export class RunProgress {
         output.info(output.style.yellow(`${event.operation} failed (${event.error}); retry ${event.attempt} in ${formatDuration(event.delayMs)}`));
       }
     }
-    if ((event.type === 'poll' || event.type === 'step-status') && this.statusOf) {
+    // Once per poll, not per event: a report reads the whole run from the journal.
+    if (event.type === 'poll' && this.statusOf) {
       this.show(this.statusOf());
     }
   }
+}
+
+/**
+ * Ends the process at once after Ctrl-C interrupted a run whose submission is still going:
+ * its in-flight SubmitJob calls would go on retrying (with backoff) against a target this
+ * command has already let go of. Stopping them is as safe as a crash, which the journal is
+ * built for: each intent is written before its SubmitJob, and `resume` reconciles it by name.
+ */
+export function exitIfSubmissionUnsettled(code: number, submissionSettled: boolean): void {
+  if (code === EXIT_INTERRUPTED && !submissionSettled) {
+    process.exit(code);
+  }
+}
+
+/** Whether a run's submission has settled, as a function to ask later. */
+export function settledFlag(submitted: Promise<void>): () => boolean {
+  let settled = false;
+  submitted.then(() => { settled = true; }, () => { settled = true; });
+  return () => settled;
 }
 
 /** Waits for a run to end (or Ctrl-C), prints the summary or the resume hint, returns the exit code. */
@@ -121,10 +142,14 @@ function journalFlag(ctx: FollowContext): string {
   return ctx.journalDirFlag ? ` --journal-dir ${ctx.journalDirFlag}` : '';
 }
 
+/** How long an interrupted wait may take to notice its aborted signal before the command moves on. */
+const ABORT_SETTLE_MS = 2000;
+
 /**
  * Runs `work` until it settles or SIGINT arrives. The first Ctrl-C aborts the signal and
- * returns at once (a wait stuck in submission must not hold the terminal); a second one gets
- * Node's default, which ends the process.
+ * returns once `work` has noticed (at most ABORT_SETTLE_MS later: a wait stuck in submission
+ * must not hold the terminal); a second one gets Node's default, which ends the process.
+ * Errors of `work` other than the abort become CLI errors.
  */
 export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise<T>): Promise<{ interrupted: false; value: T } | { interrupted: true }> {
   const controller = new AbortController();
@@ -137,15 +162,21 @@ export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise
     };
   });
   process.on('SIGINT', onSigint);
+  // Never rejects, so nothing is left unhandled when the interruption wins the race.
+  const working = work(controller.signal).then(
+    (value) => ({ interrupted: false as const, value }),
+    (error: unknown) => (error instanceof WaitAbortedError || (error as Error)?.name === 'WaitAbortedError' ? { interrupted: true as const } : { error }),
+  );
   try {
-    const working = work(controller.signal).then(
-      (value) => ({ interrupted: false as const, value }),
-      (err: unknown) => {
-        if (err instanceof WaitAbortedError || (err as Error)?.name === 'WaitAbortedError') return { interrupted: true as const };
-        throw err;
-      },
-    );
-    return await Promise.race([working, interrupted]);
+    const outcome = await Promise.race([working, interrupted]);
+    if (outcome.interrupted) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([working, new Promise((resolve) => { timer = setTimeout(resolve, ABORT_SETTLE_MS); })]);
+      clearTimeout(timer);
+      return { interrupted: true };
+    }
+    if ('error' in outcome) throw cliErrorOf(outcome.error);
+    return outcome;
   } finally {
     process.off('SIGINT', onSigint);
   }

@@ -185,9 +185,9 @@ export async function openTarget(spec: TargetSpec, options: { resolveReferences?
 /** The command line flags that reach `spec` again (for the hints commands print). */
 export function targetFlagsText(spec: TargetSpec): string {
   const parts: string[] = [];
-  if (spec.kind === 'local') parts.push('--local', `--data-dir ${shellQuote(path.relative(process.cwd(), spec.dataDir!) || '.')}`);
+  if (spec.kind === 'local') parts.push('--local', `--data-dir ${shellQuote(shortPath(spec.dataDir!))}`);
   if (spec.kind === 'endpoint') parts.push(`--endpoint ${spec.endpoint}`);
-  for (const template of spec.templates) parts.push(`--template ${shellQuote(path.relative(process.cwd(), template))}`);
+  for (const template of spec.templates) parts.push(`--template ${shellQuote(shortPath(template))}`);
   if (spec.region) parts.push(`--region ${spec.region}`);
   if (spec.stack) parts.push(`--stack ${spec.stack}`);
   if (spec.localVcpus) parts.push(`--local-vcpus ${spec.localVcpus}`);
@@ -292,6 +292,12 @@ function positiveInteger(flag: string, text: string | undefined): number | undef
 
 function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
+}
+
+/** Relative to the current directory when inside it, absolute otherwise. */
+function shortPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
 
 function shellQuote(text: string): string {

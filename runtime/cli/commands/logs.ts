@@ -129,11 +129,20 @@ function latestLocalDetail(eventLog: string, jobId: string): JobDetail | undefin
   let mainNode: JobDetail | undefined;
   for (const line of text.split('\n')) {
     if (!line.includes(jobId)) continue;
-    const detail = (JSON.parse(line) as { detail?: JobDetail }).detail;
+    const detail = parseEventLine(line)?.detail;
     if (detail?.jobId === jobId) exact = detail;
     else if (detail?.jobId?.startsWith(`${jobId}#`) && detail.nodeDetails?.isMainNode) mainNode = detail;
   }
   return exact?.container || !mainNode ? exact : mainNode;
+}
+
+/** One NDJSON line; the last one may be half written while the engine runs. */
+function parseEventLine(line: string): { detail?: JobDetail } | undefined {
+  try {
+    return JSON.parse(line) as { detail?: JobDetail };
+  } catch {
+    return undefined;
+  }
 }
 
 function parseStepArgument(argument: string, steps: readonly StepReport[]): { step: StepReport; arrayIndex?: number } {

@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { resumeRun } from '../../workflow';
-import { followRun, RunProgress } from '../follow';
+import { EXIT_OK } from '../exit-codes';
+import { exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
 import { createOutput, type Output } from '../output';
 import { addRunOptions, cliErrorOf, journalDirOf, rememberTarget, targetForRun, type RunCommandFlags } from '../run-support';
 import { addTargetOptions, openTarget } from '../targets';
@@ -39,6 +40,8 @@ export async function resumeRunCommand(runId: string, flags: RunCommandFlags, ou
   const journalDir = journalDirOf(flags);
   const spec = targetForRun(flags, journalDir, runId);
   const target = await openTarget(spec);
+  let code = EXIT_OK;
+  let submissionSettled = () => true;
   try {
     const progress = new RunProgress(output);
     const handle = await resumeRun(runId, {
@@ -47,14 +50,17 @@ export async function resumeRunCommand(runId: string, flags: RunCommandFlags, ou
       poll: spec.kind === 'local' ? LOCAL_POLL : undefined,
       onEvent: progress.listener,
     }).catch((err: unknown) => { throw cliErrorOf(err); });
+    submissionSettled = settledFlag(handle.submitted);
     rememberTarget(journalDir, runId, spec);
     output.info(`resuming run ${output.style.bold(runId)}`);
     try {
-      return await followRun(handle, progress, { output, spec, journalDir, journalDirFlag: flags.journalDir });
+      code = await followRun(handle, progress, { output, spec, journalDir, journalDirFlag: flags.journalDir });
+      return code;
     } finally {
       handle.close();
     }
   } finally {
     await target.close();
+    exitIfSubmissionUnsettled(code, submissionSettled());
   }
 }

@@ -5,7 +5,7 @@
 import { Option, type Command } from 'commander';
 import { loadWorkflowFile, startRun, type FailurePolicy, type PollOptions } from '../../workflow';
 import { CliError, EXIT_OK } from '../exit-codes';
-import { followRun, RunProgress } from '../follow';
+import { exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
 import { createOutput, type Output } from '../output';
 import { buildRunDocument } from '../run-summary';
 import { addRunOptions, cliErrorOf, journalDirOf, rememberTarget, type RunCommandFlags } from '../run-support';
@@ -67,6 +67,8 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
   }
   const journalDir = journalDirOf(flags);
   const target = await openTarget(spec, { resolveReferences: true });
+  let code: number = EXIT_OK;
+  let submissionSettled = () => true;
   try {
     announceTarget(target, output);
     const progress = new RunProgress(output);
@@ -80,6 +82,7 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
       poll: spec.kind === 'local' ? LOCAL_POLL : undefined,
       onEvent: progress.listener,
     }).catch((err: unknown) => { throw cliErrorOf(err); });
+    submissionSettled = settledFlag(handle.submitted);
     rememberTarget(journalDir, handle.runId, spec);
     const jobs = workflow.steps.reduce((sum, s) => sum + (s.definition.arraySize ?? 1), 0);
     output.info(`run ${output.style.bold(handle.runId)}: ${workflow.steps.length} steps, ${jobs} jobs, journal in ${journalDir}`);
@@ -88,12 +91,14 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
         await handle.submitted.catch((err: unknown) => { throw cliErrorOf(err); });
         return reportDetached(handle.status(), journalDir, spec, output);
       }
-      return await followRun(handle, progress, { output, spec, journalDir, journalDirFlag: flags.journalDir });
+      code = await followRun(handle, progress, { output, spec, journalDir, journalDirFlag: flags.journalDir });
+      return code;
     } finally {
       handle.close();
     }
   } finally {
     await target.close();
+    exitIfSubmissionUnsettled(code, submissionSettled());
   }
 }
 

@@ -7,7 +7,7 @@ import { runStatus, type RunStatusReport } from '../../workflow';
 import { CliError, EXIT_USAGE } from '../exit-codes';
 import { reportFinished, reportInterrupted, resumeCommandOf, RunProgress, untilInterrupted, type FollowContext } from '../follow';
 import { createOutput, type Output } from '../output';
-import { addRunOptions, cliErrorOf, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
+import { addRunOptions, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
 import { addTargetOptions, openTarget, type OpenTarget } from '../targets';
 
 /** Flags of `batchkit watch`. */
@@ -65,7 +65,7 @@ export async function watchRun(runId: string, flags: WatchFlags, output: Output)
         if (isFinalRun(report.status)) return report;
         await sleep(intervalMs, signal);
       }
-    }).catch((err: unknown) => { throw cliErrorOf(err); });
+    });
     progress.stop();
     if (outcome.interrupted) {
       return reportInterrupted(await runStatus(runId, { journalDir }), ctx, 'watcher');
