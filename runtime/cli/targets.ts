@@ -134,6 +134,7 @@ export function targetSpecOf(flags: TargetFlags): TargetSpec {
 export async function openTarget(spec: TargetSpec, options: { resolveReferences?: boolean } = {}): Promise<OpenTarget> {
   if (spec.kind !== 'local') {
     const client = createWorkflowBatchClient({ endpoint: spec.endpoint, region: spec.region ?? (spec.endpoint ? 'us-east-1' : undefined), ...(spec.endpoint && !hasCredentialsConfigured() ? { credentials: LOCAL_CREDENTIALS } : {}) });
+    if (spec.kind === 'aws') await requireRegion(client);
     const resolver = options.resolveReferences ? await resolverFor(spec) : new DirectReferenceResolver();
     return { spec, client, resolver, loadedResources: [], findings: [], close: async () => client.destroy() };
   }
@@ -257,6 +258,16 @@ class TemplatesResolver implements ReferenceResolver {
       throw new ReferenceResolutionError(`${kind} '${reference}' is ambiguous: it names ${found.join(', ')} in different templates; give more of the construct path`);
     }
     throw (outcomes[0] as PromiseRejectedResult).reason;
+  }
+}
+
+/** Fails early, and readably, where the SDK would fail on the first call with a stack trace. */
+async function requireRegion(client: BatchClient): Promise<void> {
+  try {
+    await client.config.region();
+  } catch (err) {
+    client.destroy();
+    throw new CliError(`no AWS region to send Batch calls to: pass --region, set AWS_REGION, or give the profile a region (${(err as Error).message})`);
   }
 }
 

@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hasEscapeCodes, runCli, TEST_TEMPLATE } from './cli-process';
+import { cliEnv, hasEscapeCodes, runCli, TEST_TEMPLATE } from './cli-process';
 
 let dir: string;
 let target: string[];
@@ -94,6 +94,32 @@ describe('usage errors exit 2 and name what was wrong', () => {
     const result = await runCli(['run', file, ...target]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/jobQueue 'cdk:Nowhere' matches no AWS::Batch::JobQueue of the CDK app, expected one of: CliTest\/Queue/);
+  });
+});
+
+describe('on AWS without configuration (no network needed)', () => {
+  /** An environment where the SDK finds no region and no credentials on this machine. */
+  function bareAwsEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    const env = cliEnv({
+      AWS_CONFIG_FILE: path.join(dir, 'no-config'), AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'no-credentials'), AWS_EC2_METADATA_DISABLED: 'true', ...extra,
+    });
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE']) {
+      if (!(name in extra)) delete env[name];
+    }
+    return env;
+  }
+  const file = () => workflowFile('aws', 'name: cli-aws\nsteps:\n  only: { jobQueue: some-queue, jobDefinition: some-definition }\n');
+
+  test('no region is a usage error that says how to give one', async () => {
+    const result = await runCli(['run', file(), '--journal-dir', path.join(dir, 'aws-runs')], { env: bareAwsEnv() });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/no AWS region to send Batch calls to: pass --region, set AWS_REGION/);
+  });
+
+  test('no credentials fails the work with the SDK\'s reason and where to look', async () => {
+    const result = await runCli(['run', file(), '--region', 'eu-west-1', '--journal-dir', path.join(dir, 'aws-runs')], { env: bareAwsEnv() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/SubmitJob failed after 1 attempt: CredentialsProviderError: .*; check the target \(--local, --endpoint, or AWS credentials and --region\)/);
   });
 });
 
