@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { computeArchitectures } from '../runtime/model/placement';
 import { addChecks, computeCheck } from './private/resource-checks';
 import { checkedByConstruct } from './private/registry';
-import { sharedInstanceRole } from './private/shared-roles';
+import { sharedComputeSecurityGroup, sharedInstanceProfile, sharedInstanceRole } from './private/shared-roles';
 import { BATCHKIT_COMPONENT_TAG } from './tags';
 
 /** The CPU architecture of instances or of a container image. */
@@ -28,7 +28,7 @@ export interface Ec2ComputeProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
    * Security groups of the instances.
-   * @default - one security group allowing all outbound traffic
+   * @default - a security group shared by the batchkit compute environments of the VPC, outbound only
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
   /**
@@ -105,7 +105,7 @@ export class Ec2Compute extends batch.ManagedEc2EcsComputeEnvironment {
     super(scope, id, {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      securityGroups: props.securityGroups,
+      securityGroups: props.securityGroups ?? [sharedComputeSecurityGroup(scope, props.vpc)],
       instanceTypes: props.instanceTypes,
       instanceClasses: props.instanceClasses,
       // false stops the L2 adding `optimal` next to listed types; left undefined otherwise because
@@ -124,6 +124,12 @@ export class Ec2Compute extends batch.ManagedEc2EcsComputeEnvironment {
     this.architecture = architecture;
     Tags.of(this).add(BATCHKIT_COMPONENT_TAG, 'compute-environment');
     const cfn = this.node.defaultChild as batch.CfnComputeEnvironment;
+    if (!props.instanceRole) {
+      // The L2 makes an instance profile per compute environment; with the shared role, the
+      // stack's one profile serves them all.
+      this.node.tryRemoveChild('InstanceProfile');
+      cfn.addPropertyOverride('ComputeResources.InstanceRole', sharedInstanceProfile(scope).attrArn);
+    }
     checkedByConstruct.add(cfn);
     addChecks(this, () => {
       const findings = computeCheck(cfn);
@@ -147,7 +153,7 @@ export interface FargateComputeProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
    * Security groups of the tasks.
-   * @default - one security group allowing all outbound traffic
+   * @default - a security group shared by the batchkit compute environments of the VPC, outbound only
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
   /**
@@ -173,7 +179,7 @@ export class FargateCompute extends batch.FargateComputeEnvironment {
     super(scope, id, {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      securityGroups: props.securityGroups,
+      securityGroups: props.securityGroups ?? [sharedComputeSecurityGroup(scope, props.vpc)],
       spot: props.spot,
       maxvCpus: props.maxvCpus,
       computeEnvironmentName: props.computeEnvironmentName,

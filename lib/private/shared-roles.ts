@@ -1,4 +1,5 @@
 import { Stack, Tags } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { BATCHKIT_COMPONENT_TAG } from '../tags';
@@ -53,3 +54,44 @@ export function sharedInstanceRole(scope: IConstruct): iam.Role {
   Tags.of(role).add(BATCHKIT_COMPONENT_TAG, 'instance-role');
   return role;
 }
+
+/** Construct id of the instance profile of the shared instance role. */
+export const SHARED_INSTANCE_PROFILE_ID = 'BatchkitInstanceProfile';
+
+/**
+ * The instance profile of the shared instance role, created on first use. The L2 makes one
+ * profile per compute environment even when they all carry the same role; one is enough.
+ */
+export function sharedInstanceProfile(scope: IConstruct): iam.CfnInstanceProfile {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(SHARED_INSTANCE_PROFILE_ID);
+  if (existing) return existing as iam.CfnInstanceProfile;
+  return new iam.CfnInstanceProfile(stack, SHARED_INSTANCE_PROFILE_ID, { roles: [sharedInstanceRole(scope).roleName] });
+}
+
+/**
+ * The security group shared by the batchkit compute environments of one VPC in `scope`'s
+ * stack, created on first use: outbound only, like the one the L2 makes per compute
+ * environment. Instances and tasks of Batch accept no inbound traffic by default, so one group
+ * per VPC says the same with fewer resources.
+ */
+export function sharedComputeSecurityGroup(scope: IConstruct, vpc: ec2.IVpc): ec2.ISecurityGroup {
+  const stack = Stack.of(scope);
+  const ofStack = securityGroupsByStack.get(stack) ?? new Map<ec2.IVpc, ec2.ISecurityGroup>();
+  securityGroupsByStack.set(stack, ofStack);
+  const known = ofStack.get(vpc);
+  if (known) return known;
+  // Readable and stable: named after the VPC's construct id, numbered only if two VPCs share one.
+  let id = `BatchkitComputeSecurityGroup${vpc.node.id}`;
+  for (let n = 2; stack.node.tryFindChild(id); n++) id = `BatchkitComputeSecurityGroup${vpc.node.id}${n}`;
+  const group = new ec2.SecurityGroup(stack, id, {
+    vpc,
+    allowAllOutbound: true,
+    description: 'Shared by the batchkit compute environments of this VPC: outbound only',
+  });
+  Tags.of(group).add(BATCHKIT_COMPONENT_TAG, 'compute-security-group');
+  ofStack.set(vpc, group);
+  return group;
+}
+
+const securityGroupsByStack = new WeakMap<Stack, Map<ec2.IVpc, ec2.ISecurityGroup>>();

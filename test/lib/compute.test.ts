@@ -39,7 +39,8 @@ describe('Ec2Compute', () => {
     new Ec2Compute(stack, 'B', { vpc, spot: true });
     const template = Template.fromStack(stack);
     template.resourcePropertiesCountIs('AWS::IAM::Role', { AssumeRolePolicyDocument: { Statement: [{ Principal: { Service: 'ec2.amazonaws.com' } }] } }, 1);
-    template.resourceCountIs('AWS::IAM::InstanceProfile', 2);
+    template.resourceCountIs('AWS::IAM::InstanceProfile', 1);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1);
   });
 
   test('uses the launch template given', () => {
@@ -73,5 +74,36 @@ describe('FargateCompute', () => {
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { ComputeResources: { Type: 'FARGATE', MaxvCpus: 32 } });
     template.hasResourceProperties('AWS::Batch::ComputeEnvironment', { ComputeResources: { Type: 'FARGATE_SPOT' } });
+  });
+});
+
+describe('shared compute security group', () => {
+  test('one per VPC, used by EC2 and Fargate compute that name none', () => {
+    // GIVEN
+    const { stack, vpc } = newStack();
+    const other = new ec2.Vpc(stack, 'Other', { maxAzs: 2, natGateways: 0, restrictDefaultSecurityGroup: false });
+    // WHEN
+    new Ec2Compute(stack, 'A', { vpc });
+    new FargateCompute(stack, 'B', { vpc });
+    new Ec2Compute(stack, 'C', { vpc: other });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 2);
+    const groups = Object.keys(template.findResources('AWS::EC2::SecurityGroup'));
+    const usedBy = (ce: string) => JSON.stringify(Object.entries(template.findResources('AWS::Batch::ComputeEnvironment'))
+      .find(([id]) => id.startsWith(ce))![1].Properties.ComputeResources.SecurityGroupIds);
+    expect(usedBy('A')).toBe(usedBy('B'));
+    expect(usedBy('C')).not.toBe(usedBy('A'));
+    expect(groups.every((g) => g.startsWith('BatchkitComputeSecurityGroup'))).toBe(true);
+  });
+
+  test('security groups given are used instead', () => {
+    const { stack, vpc } = newStack();
+    const mine = new ec2.SecurityGroup(stack, 'Mine', { vpc });
+    new Ec2Compute(stack, 'A', { vpc, securityGroups: [mine] });
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::SecurityGroup', 1);
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::ComputeEnvironment', {
+      ComputeResources: { SecurityGroupIds: [stack.resolve(mine.securityGroupId)] },
+    });
   });
 });
