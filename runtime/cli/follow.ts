@@ -15,8 +15,11 @@ export const EXIT_INTERRUPTED = 130;
 
 /** What following needs to know about the command. */
 export interface FollowContext {
+  /** Where lines and documents go. */
   readonly output: Output;
+  /** The run's target (for the hints). */
   readonly spec: TargetSpec;
+  /** The journal directory, absolute. */
   readonly journalDir: string;
   /** `--journal-dir` as the user gave it, for the hints. @default - the default directory */
   readonly journalDirFlag?: string;

@@ -15,7 +15,9 @@ export const REMEMBERED_TARGETS_DIR = 'targets';
 
 /** Flags of every command that works on a run. */
 export interface RunCommandFlags extends TargetFlags {
+  /** `--journal-dir`, as given. */
   readonly journalDir?: string;
+  /** `--json`: one JSON document on stdout. */
   readonly json?: boolean;
 }
 

@@ -31,13 +31,21 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'batchkit-local', secretAccessKey: 'bat
 
 /** The target flags every workflow command accepts, as commander parses them. */
 export interface TargetFlags {
+  /** `--local`: the engine in this process. */
   readonly local?: boolean;
+  /** `--template`, repeatable: synthesized templates. */
   readonly template?: string[];
+  /** `--data-dir`: the local engine's data directory. */
   readonly dataDir?: string;
+  /** `--endpoint`: a Batch-compatible URL. */
   readonly endpoint?: string;
+  /** `--region`: the AWS region. */
   readonly region?: string;
+  /** `--stack`: the deployed stack resolving `cdk:` references. */
   readonly stack?: string;
+  /** `--local-vcpus`, unparsed. */
   readonly localVcpus?: string;
+  /** `--local-memory` in MiB, unparsed. */
   readonly localMemory?: string;
 }
 

@@ -13,6 +13,7 @@ import { addTargetOptions, openTarget, type OpenTarget, type TargetSpec } from '
 
 /** Flags of `batchkit cancel`. */
 export interface CancelFlags extends RunCommandFlags {
+  /** `--reason`: recorded on every stopped job. */
   readonly reason?: string;
   /** Commander's `--no-terminate` sets this to false. */
   readonly terminate?: boolean;

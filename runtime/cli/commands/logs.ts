@@ -16,15 +16,19 @@ import { addTargetOptions, openTarget, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit logs`. */
 export interface LogsFlags extends RunCommandFlags {
+  /** `--attempt`, unparsed. */
   readonly attempt?: string;
 }
 
 /** The `--json` document of `batchkit logs`. */
 export interface LogsDocument {
+  /** The run. */
   readonly runId: string;
+  /** The step. */
   readonly step: string;
-  /** @default - not an array child */
+  /** The array child's index. @default - not an array child */
   readonly arrayIndex?: number;
+  /** The job whose output this is (`<parent>:<index>` for a child). */
   readonly jobId: string;
   /** Attempt whose output this is, from 1. */
   readonly attempt: number;

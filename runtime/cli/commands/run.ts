@@ -13,9 +13,13 @@ import { addTargetOptions, openTarget, targetSpecOf, type OpenTarget, type Targe
 
 /** Flags of `batchkit run`. */
 export interface RunFlags extends RunCommandFlags {
+  /** `--detach`: return once every step is submitted. */
   readonly detach?: boolean;
+  /** `--run-id`. */
   readonly runId?: string;
+  /** `--failure-policy`. */
   readonly failurePolicy?: FailurePolicy;
+  /** `--register-join-job-definition`. */
   readonly registerJoinJobDefinition?: boolean;
 }
 

@@ -13,6 +13,7 @@ import { addTargetOptions, openTarget, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit status`. */
 export interface StatusFlags extends RunCommandFlags {
+  /** `--events`: add the run's own events. */
   readonly events?: boolean;
 }
 

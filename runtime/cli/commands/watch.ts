@@ -12,6 +12,7 @@ import { addTargetOptions, openTarget, type OpenTarget } from '../targets';
 
 /** Flags of `batchkit watch`. */
 export interface WatchFlags extends RunCommandFlags {
+  /** `--interval` in seconds, unparsed. */
   readonly interval?: string;
 }
 
