@@ -154,58 +154,60 @@ export class Journal {
     return new Journal(db, dir);
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(private readonly db: Database.Database, public readonly dir: string) {}
 
   /** Stores a new run. */
   createRun(run: Omit<RunRecord, 'updatedAt' | 'cancelRequested' | 'finishedAt'>): void {
-    this.db.prepare(`INSERT INTO runs (run_id, workflow_name, workflow_json, references_json, options_json, target_json, status, owner_pid, created_at, updated_at)
+    this.statement(`INSERT INTO runs (run_id, workflow_name, workflow_json, references_json, options_json, target_json, status, owner_pid, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(run.runId, run.workflowName, run.workflowJson, JSON.stringify(run.references),
       run.optionsJson, JSON.stringify(run.target), run.status, run.ownerPid ?? null, run.createdAt, run.createdAt);
   }
 
   /** The run, or undefined. */
   getRun(runId: string): RunRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
+    const row = this.statement('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
     return row ? toRun(row) : undefined;
   }
 
   /** Every run, newest first. */
   listRuns(): RunRecord[] {
-    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, run_id').all() as Row[]).map(toRun);
+    return (this.statement('SELECT * FROM runs ORDER BY created_at DESC, run_id').all() as Row[]).map(toRun);
   }
 
   /** Sets a run's state (and its end time for final states). */
   setRunStatus(runId: string, status: RunState, now: number): void {
     const final = status === 'SUCCEEDED' || status === 'FAILED' || status === 'CANCELLED';
-    this.db.prepare('UPDATE runs SET status = ?, updated_at = ?, finished_at = CASE WHEN ? THEN ? ELSE NULL END WHERE run_id = ?')
+    this.statement('UPDATE runs SET status = ?, updated_at = ?, finished_at = CASE WHEN ? THEN ? ELSE NULL END WHERE run_id = ?')
       .run(status, now, final ? 1 : 0, now, runId);
   }
 
   /** Marks a run as cancelled by the user, so its tracker reports CANCELLED rather than FAILED. */
   requestCancel(runId: string, now: number): void {
-    this.db.prepare('UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE run_id = ?').run(now, runId);
+    this.statement('UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE run_id = ?').run(now, runId);
   }
 
   /** Records which process now owns the run. */
   setOwner(runId: string, pid: number, now: number): void {
-    this.db.prepare('UPDATE runs SET owner_pid = ?, updated_at = ? WHERE run_id = ?').run(pid, now, runId);
+    this.statement('UPDATE runs SET owner_pid = ?, updated_at = ? WHERE run_id = ?').run(pid, now, runId);
   }
 
   /** Writes the intent to submit a job, before SubmitJob is called. */
   recordIntent(job: Pick<JournalledJob, 'runId' | 'key' | 'jobName' | 'step' | 'kind' | 'jobQueue' | 'intentAt'>): void {
-    this.db.prepare(`INSERT OR IGNORE INTO jobs (run_id, job_key, job_name, step, kind, job_queue, intent_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+    this.statement(`INSERT OR IGNORE INTO jobs (run_id, job_key, job_name, step, kind, job_queue, intent_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       .run(job.runId, job.key, job.jobName, job.step, job.kind, job.jobQueue, job.intentAt);
   }
 
   /** Writes the job id once SubmitJob (or reconciliation) returned it. */
   recordSubmitted(runId: string, key: string, jobId: string, jobArn: string | undefined, now: number): void {
-    this.db.prepare(`UPDATE jobs SET job_id = ?, job_arn = ?, submitted_at = ?, status = COALESCE(status, 'SUBMITTED') WHERE run_id = ? AND job_key = ?`)
+    this.statement(`UPDATE jobs SET job_id = ?, job_arn = ?, submitted_at = ?, status = COALESCE(status, 'SUBMITTED') WHERE run_id = ? AND job_key = ?`)
       .run(jobId, jobArn ?? null, now, runId, key);
   }
 
   /** Writes what the tracker saw of a job. */
   recordObservation(runId: string, key: string, seen: JobObservation): void {
-    this.db.prepare(`UPDATE jobs SET status = ?, status_reason = ?, array_size = ?, status_summary_json = ?, attempts = ?, exit_code = ?,
+    this.statement(`UPDATE jobs SET status = ?, status_reason = ?, array_size = ?, status_summary_json = ?, attempts = ?, exit_code = ?,
       log_stream = ?, started_at = ?, stopped_at = ? WHERE run_id = ? AND job_key = ?`).run(
       seen.status ?? null, seen.statusReason ?? null, seen.arraySize ?? null, seen.statusSummary ? JSON.stringify(seen.statusSummary) : null,
       seen.attempts ?? null, seen.exitCode ?? null, seen.logStreamName ?? null, seen.startedAt ?? null, seen.stoppedAt ?? null, runId, key);
@@ -213,19 +215,19 @@ export class Journal {
 
   /** Every job of a run, in intent order. */
   jobs(runId: string): JournalledJob[] {
-    return (this.db.prepare('SELECT * FROM jobs WHERE run_id = ? ORDER BY intent_at, rowid').all(runId) as Row[]).map(toJob);
+    return (this.statement('SELECT * FROM jobs WHERE run_id = ? ORDER BY intent_at, rowid').all(runId) as Row[]).map(toJob);
   }
 
   /** Keeps the detail of a failed job. */
   recordFailure(failure: FailureRecord): void {
-    this.db.prepare(`INSERT OR REPLACE INTO failures (run_id, step, job_id, array_index, attempt, exit_code, status_reason, log_stream)
+    this.statement(`INSERT OR REPLACE INTO failures (run_id, step, job_id, array_index, attempt, exit_code, status_reason, log_stream)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(failure.runId, failure.step, failure.jobId, failure.arrayIndex ?? null, failure.attempt ?? null,
       failure.exitCode ?? null, failure.statusReason ?? null, failure.logStreamName ?? null);
   }
 
   /** Failure details of a run. */
   failures(runId: string): FailureRecord[] {
-    return (this.db.prepare('SELECT * FROM failures WHERE run_id = ? ORDER BY step, array_index, job_id').all(runId) as Row[]).map((r) => ({
+    return (this.statement('SELECT * FROM failures WHERE run_id = ? ORDER BY step, array_index, job_id').all(runId) as Row[]).map((r) => ({
       runId: r.run_id as string,
       step: r.step as string,
       jobId: r.job_id as string,
@@ -239,12 +241,12 @@ export class Journal {
 
   /** Appends an event of a run (what `watch` replays). */
   appendEvent(runId: string, time: number, event: unknown): void {
-    this.db.prepare('INSERT INTO events (run_id, time, json) VALUES (?, ?, ?)').run(runId, time, JSON.stringify(event));
+    this.statement('INSERT INTO events (run_id, time, json) VALUES (?, ?, ?)').run(runId, time, JSON.stringify(event));
   }
 
   /** Events of a run after sequence number `afterSeq`, oldest first. */
   events(runId: string, afterSeq = 0): Array<{ seq: number; time: number; event: unknown }> {
-    return (this.db.prepare('SELECT seq, time, json FROM events WHERE run_id = ? AND seq > ? ORDER BY seq').all(runId, afterSeq) as Row[])
+    return (this.statement('SELECT seq, time, json FROM events WHERE run_id = ? AND seq > ? ORDER BY seq').all(runId, afterSeq) as Row[])
       .map((r) => ({ seq: r.seq as number, time: r.time as number, event: JSON.parse(r.json as string) }));
   }
 
@@ -256,6 +258,16 @@ export class Journal {
   /** Closes the database. */
   close(): void {
     this.db.close();
+  }
+
+  /** Prepares each statement once: a run writes the same few statements thousands of times. */
+  private statement(sql: string): Database.Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
   }
 }
 

@@ -110,7 +110,7 @@ export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
       await recordFailureDetails(ctx, job, details.find((d) => d.jobId === job.jobId)!);
     }
   }
-  const stillOpen = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && !isJobFinished(j.status)).length;
+  const stillOpen = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && j.jobId && !isJobFinished(j.status)).length;
   return { describeCalls, describedJobs: open.length, openJobs: stillOpen, changed, newlyFailed: newlyFailed.map((j) => j.step) };
 }
 

@@ -52,7 +52,7 @@ describe('the run API the CLI builds on', () => {
     }
     // THEN
     expect(status.status).toBe('RUNNING');
-    expect(status.steps.map((s) => s.status)).toEqual(['SUCCEEDED', expect.stringMatching(/^(SUBMITTED|RUNNABLE|STARTING|RUNNING)$/), 'PENDING']);
+    expect(status.steps.map((s) => s.status)).toEqual(['SUCCEEDED', expect.stringMatching(/^(SUBMITTED|RUNNABLE|STARTING|RUNNING)$/), expect.stringMatching(/^(SUBMITTED|PENDING)$/)]);
     // WHEN
     const cancelled = await cancelRun('cancel-me-1', { journalDir, client: local.client, reason: 'no longer needed', poll: FAST_POLL });
     // THEN
