@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import {
-  BatchJobDefinitionBase, BatchQueue, Ec2Compute, Ec2ContainerJob, FargateCompute, FargateContainerJob, MultiNodeJob, UnmanagedCompute,
+  BatchJobDefinitionBase, BatchQueue, Ec2Compute, Ec2ContainerJob, FargateCompute, FargateContainerJob, MultiNodeJob, UnmanagedCompute, WorkflowJoinJob,
 } from '../lib';
 import { addExampleMonitoring } from './monitoring';
 import { applyExampleNagChecks } from './nag';
@@ -128,7 +128,9 @@ export class ExampleBatchStack extends Stack {
         { startNode: 1, endNode: 3, instanceType: new ec2.InstanceType('c6i.8xlarge'), image: IMAGE, command: ['sh', '-c', 'echo worker'], vcpus: 32, memory: Size.gibibytes(60) },
       ],
     });
-    this.jobDefinitions = [etl, render, scratch, report, train];
+    // Lets workflows give a step more than Batch's 20 dependencies without registering anything at run time.
+    const join = new WorkflowJoinJob(this, 'Join', { queues: [this.standardQueue] });
+    this.jobDefinitions = [etl, render, scratch, report, train, join];
 
     // Who may submit: a role the account's operators assume; it may only submit tagged jobs.
     const submitter = new iam.Role(this, 'Submitter', { assumedBy: new iam.AccountRootPrincipal(), description: 'Submits and watches batchkit example jobs' });

@@ -8,3 +8,4 @@ export * from './checks';
 export * from './tags';
 export * from './events';
 export * from './monitoring';
+export * from './join-job';

@@ -36,6 +36,6 @@ describe('example app', () => {
     expect(new Set(stack.queues.map((q) => q.priority)).size).toBe(stack.queues.length);
     template.hasResourceProperties('AWS::Batch::JobDefinition', { ContainerProperties: { ResourceRequirements: [{ Type: 'MEMORY' }, { Type: 'VCPU' }, { Type: 'GPU', Value: '1' }] } });
     template.hasResourceProperties('AWS::Batch::JobDefinition', { Type: 'multinode', NodeProperties: { NumNodes: 4 } });
-    expect(stack.jobDefinitions.map((j) => j.jobDefinitionName)).toEqual(['batchkit-etl', 'batchkit-render', 'batchkit-scratch', 'batchkit-report', 'batchkit-train']);
+    expect(stack.jobDefinitions.map((j) => j.jobDefinitionName)).toEqual(['batchkit-etl', 'batchkit-render', 'batchkit-scratch', 'batchkit-report', 'batchkit-train', 'batchkit-join']);
   });
 });
