@@ -68,8 +68,12 @@ const PARSERS = {
     ].filter(Boolean) : [];
   },
   'engine-memory': (out) => {
-    const held = out.match(/holding ([\d,]+) jobs:.*?rss ([\d.]+) ?MB/i);
-    return held ? [{ name: `resident memory holding ${held[1]} jobs`, value: num(held[2]), unit: 'MB', better: 'lower' }] : [];
+    const before = out.match(/before the engine:\s+rss\s+([\d.]+)\s*MB/i);
+    const held = out.match(/holding ([\d,]+) jobs:\s+rss\s+([\d.]+)\s*MB/i);
+    return held ? [{
+      name: `resident memory holding ${held[1]} jobs`, value: num(held[2]), unit: 'MB', better: 'lower',
+      baseline: before ? { name: 'the same process before opening the engine', value: num(before[1]) } : undefined,
+    }] : [];
   },
   plan: (out) => [
     ['validate', /validate: ([\d.]+) ms/], ['plan', /plan: ([\d.]+) ms/], ['parse YAML + validate', /parse YAML .*?: ([\d.]+) ms/],
