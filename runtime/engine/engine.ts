@@ -7,60 +7,31 @@
 import type * as batch from '@aws-sdk/client-batch';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { ArnScope, jobArn, parseBatchArn } from '../model/arns';
+import { ArnScope, jobArn } from '../model/arns';
 import { BatchApi, BatchServerException } from '../model/batch-api';
-import { BatchEventEnvelope, JOB_STATE_CHANGE, QUEUE_BLOCKED } from '../model/events';
+import { BatchEventEnvelope, JOB_STATE_CHANGE } from '../model/events';
 import { isTerminalStatus } from '../model/job-states';
 import { AttemptRunner } from './attempt-runner';
-import { CancelTimer, EngineClock, systemClock } from './clock';
+import { EngineClock, systemClock } from './clock';
 import { checkTags, invalid, requireString, shown } from './errors';
 import { EventBus } from './event-bus';
-import { jobTags, renderJobDetail, renderJobSummary } from './job-detail';
+import { renderJobDetail, renderJobSummary } from './job-detail';
 import { JobGraph } from './job-graph';
 import { listJobRecords } from './job-listing';
 import type { JobKind, JobRecord } from './job-record';
-import { HostProcessLauncher, ProcessLauncher } from './launcher';
-import { HelperLauncher } from './helper-launcher';
-import { availableHelper } from './helper-programs';
+import { defaultHostCapacity, defaultLauncher, HOST_TERMINATED_REASON, LocalEngineOptions, temporaryRoot } from './engine-options';
+import type { ProcessLauncher } from './launcher';
+import { QueueBlockWatch } from './queue-block-watch';
 import { recoverJobs } from './recovery';
 import { ResourceRegistry } from './resources';
-import { HostCapacity, Scheduler } from './scheduler';
+import { Scheduler } from './scheduler';
 import { EngineStore } from './store';
 import { buildJobSpec } from './submit-request';
+import { updateTags } from './tagging';
 
-/** How to open a local engine. */
-export interface LocalEngineOptions {
-  /**
-   * Directory for the database (`engine.sqlite`), attempt logs (`logs/`), work dirs (`work/`) and
-   * the event log (`events.ndjson`); reopening the same directory resumes every accepted job.
-   * @default - in-memory SQLite; attempt files go to a temporary directory (under /dev/shm where it exists) removed on close
-   */
-  readonly dataDir?: string;
-  /** @default 'us-east-1' */
-  readonly region?: string;
-  /** @default '123456789012' */
-  readonly accountId?: string;
-  /**
-   * Starts attempts. The engine closes the launcher it creates, never one given here.
-   * @default - a `HelperLauncher` (perl, else sh with `setsid`), else a `HostProcessLauncher`: each attempt is a process on this host
-   */
-  readonly launcher?: ProcessLauncher;
-  /** @default - the system clock (`Date.now`, `setTimeout`) */
-  readonly clock?: EngineClock;
-  /** Milliseconds between SIGTERM and SIGKILL when a job times out or is terminated. @default 30000 (ECS's stop timeout) */
-  readonly killGraceMs?: number;
-  /** What each compute environment may use at most. @default - this host's cores (`os.cpus()`) and memory (`os.totalmem()`), no GPUs */
-  readonly hostCapacity?: HostCapacity;
-  /** NDJSON file receiving every event. @default - `<dataDir>/events.ndjson` with a dataDir, none without */
-  readonly eventLogFile?: string;
-  /** Root of attempt log files (`<logDir>/<logStreamName>.log`). @default - `<dataDir>/logs`, or the temporary directory */
-  readonly logDir?: string;
-}
-
-/** The reason an attempt gets when the engine stopped while it ran (AWS's wording for a lost instance, so `onStatusReason: "Host EC2*"` matches). */
-export const HOST_TERMINATED_REASON = 'Host EC2 (instance batchkit-local-engine) terminated.';
+export { HOST_TERMINATED_REASON };
+export type { LocalEngineOptions };
 
 /** AWS Batch in process: open with `LocalBatchEngine.open`, close with `close()`. */
 export class LocalBatchEngine implements BatchApi {
@@ -77,12 +48,12 @@ export class LocalBatchEngine implements BatchApi {
   private readonly scheduler: Scheduler;
   private readonly runner: AttemptRunner;
   private readonly bus: EventBus;
+  private readonly blockWatch: QueueBlockWatch;
   private readonly temporaryDir?: string;
   private readonly ownLauncher?: ProcessLauncher;
   private readonly newJobs: JobRecord[] = [];
   private readonly dirty = new Set<JobRecord>();
   private readonly submitted: JobRecord[] = [];
-  private readonly timeLimitTimers = new Set<CancelTimer>();
   private nextSeq = 1;
   private tickPending = false;
   private closed = false;
@@ -109,6 +80,13 @@ export class LocalBatchEngine implements BatchApi {
     }
     this.store = new EngineStore(options.dataDir ? path.join(root, 'engine.sqlite') : ':memory:');
     this.bus = new EventBus(this.scope, () => this.clock.now(), options.eventLogFile ?? (options.dataDir ? path.join(root, 'events.ndjson') : undefined));
+    this.blockWatch = new QueueBlockWatch(this.scope, this.clock, this.bus, {
+      persist: (job) => this.markDirty(job),
+      cancel: (job, reason) => {
+        this.graph.fail(job, reason, { cancelled: true });
+        this.requestTick();
+      },
+    });
     this.resources = new ResourceRegistry(this.scope, (kind, key, detail) => {
       this.store.resourceChanged(kind, key, detail);
       this.requestTick();
@@ -123,7 +101,7 @@ export class LocalBatchEngine implements BatchApi {
         job.blockedReason = undefined;
         this.runner.start(job, computeEnvironment, needs);
       },
-      blocked: (queue, job, reason) => this.queueBlocked(queue, job, reason),
+      blocked: (queue, job, reason) => this.blockWatch.blocked(queue, job, reason),
     });
     this.runner = new AttemptRunner(
       { launcher: options.launcher ?? (this.ownLauncher = defaultLauncher()), clock: this.clock, killGraceMs, logDir: options.logDir ?? path.join(root, 'logs'), workRoot: path.join(root, 'work') },
@@ -173,7 +151,7 @@ export class LocalBatchEngine implements BatchApi {
       return;
     }
     this.closed = true;
-    this.timeLimitTimers.forEach((cancel) => cancel());
+    this.blockWatch.close();
     await this.runner.close();
     await this.ownLauncher?.close?.();
     this.flush();
@@ -314,7 +292,7 @@ export class LocalBatchEngine implements BatchApi {
   public async tagResource(input: batch.TagResourceRequest): Promise<batch.TagResourceResponse> {
     this.assertOpen();
     const tags = checkTags(input.tags, 'tags') ?? invalid(`tags is required: given nothing, expected a map of 1 to 50 tags`);
-    this.withTags(requireString(input.resourceArn, 'resourceArn'), (current) => ({ ...current, ...tags }));
+    this.retag(requireString(input.resourceArn, 'resourceArn'), (current) => ({ ...current, ...tags }));
     return this.persisted({});
   }
 
@@ -324,7 +302,7 @@ export class LocalBatchEngine implements BatchApi {
     if (!Array.isArray(input.tagKeys) || input.tagKeys.length === 0) {
       invalid(`tagKeys is required: given ${shown(input.tagKeys)}, expected a list of 1 to 50 tag keys`);
     }
-    this.withTags(requireString(input.resourceArn, 'resourceArn'), (current) =>
+    this.retag(requireString(input.resourceArn, 'resourceArn'), (current) =>
       Object.fromEntries(Object.entries(current).filter(([key]) => !input.tagKeys!.includes(key))));
     return this.persisted({});
   }
@@ -333,21 +311,12 @@ export class LocalBatchEngine implements BatchApi {
   public async listTagsForResource(input: batch.ListTagsForResourceRequest): Promise<batch.ListTagsForResourceResponse> {
     this.assertOpen();
     let tags: Record<string, string> = {};
-    this.withTags(requireString(input.resourceArn, 'resourceArn'), (current) => (tags = current));
+    this.retag(requireString(input.resourceArn, 'resourceArn'), (current) => (tags = current));
     return { tags };
   }
 
-  private withTags(arn: string, update: (current: Record<string, string>) => Record<string, string>): void {
-    const parsed = parseBatchArn(arn);
-    if (parsed?.resourceType === 'job') {
-      const job = this.graph.jobs.get(parsed.resourceName) ?? invalid(`resourceArn ${shown(arn)} names no job this engine knows (child jobs of array and multi-node jobs carry no tags of their own)`);
-      job.changedTags = update(jobTags(job));
-      this.markDirty(job);
-      return;
-    }
-    const tagged = this.resources.findTagged(arn) ?? invalid(`resourceArn ${shown(arn)} names no compute environment, job queue, job definition or job this engine knows`);
-    tagged.detail.tags = update({ ...tagged.detail.tags });
-    this.resources.touch(tagged.kind, tagged.key, tagged.detail);
+  private retag(arn: string, update: (current: Record<string, string>) => Record<string, string>): void {
+    updateTags(arn, update, this.graph, this.resources, (job) => this.markDirty(job));
   }
 
   private jobAndReason(jobIdInput: unknown, reasonInput: unknown): { job: JobRecord; reason: string } {
@@ -383,30 +352,6 @@ export class LocalBatchEngine implements BatchApi {
       this.bus.emit(JOB_STATE_CHANGE, [detail.jobArn!], detail);
     }
     this.requestTick();
-  }
-
-  private queueBlocked(queue: batch.JobQueueDetail, job: JobRecord, reason: string): void {
-    if (job.blockedReason === reason) {
-      return;
-    }
-    job.blockedReason = reason;
-    job.statusReason = reason;
-    this.markDirty(job);
-    this.bus.emit(QUEUE_BLOCKED, [queue.jobQueueArn!], {
-      jobQueue: queue.jobQueueArn, jobQueueName: queue.jobQueueName, jobId: job.jobId, jobArn: jobArn(this.scope, job.jobId), status: job.status, statusReason: reason,
-    });
-    const action = (queue.jobStateTimeLimitActions ?? [])
-      .filter((candidate) => candidate.state === 'RUNNABLE' && candidate.action === 'CANCEL' && reason.startsWith(candidate.reason!))
-      .sort((a, b) => a.maxTimeSeconds! - b.maxTimeSeconds!)[0];
-    if (action) {
-      const cancel = this.clock.setTimer(action.maxTimeSeconds! * 1000, () => {
-        this.timeLimitTimers.delete(cancel);
-        if (!this.closed && job.status === 'RUNNABLE' && job.blockedReason === reason) {
-          this.graph.fail(job, action.reason!, { cancelled: true });
-        }
-      });
-      this.timeLimitTimers.add(cancel);
-    }
   }
 
   private markDirty(job: JobRecord): void {
@@ -464,23 +409,4 @@ export class LocalBatchEngine implements BatchApi {
       throw new BatchServerException('the local engine is closed: open a new one to keep working');
     }
   }
-}
-
-/** Where an in-memory engine keeps attempt files: tmpfs when the host has one (nothing on disk, and a mkdir there costs microseconds). */
-function temporaryRoot(): string {
-  try {
-    fs.accessSync('/dev/shm', fs.constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return os.tmpdir();
-  }
-}
-
-function defaultLauncher(): ProcessLauncher {
-  const helper = availableHelper();
-  return helper ? new HelperLauncher(helper) : new HostProcessLauncher();
-}
-
-function defaultHostCapacity(): HostCapacity {
-  return { vcpus: os.cpus().length, memoryMiB: Math.floor(os.totalmem() / (1024 * 1024)), gpus: 0 };
 }
