@@ -75,10 +75,13 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
   const spec = targetForRun(flags, journalDir, runId);
   const detail = await jobDetailOf(jobId, spec, journalDir, runId);
   const attempts = detail?.attempts ?? [];
-  const attempt = attemptWanted ?? Math.max(attempts.length, 1);
+  const lastFinished = attempts[attempts.length - 1]?.container?.logStreamName;
+  // A running attempt is not in `attempts` yet; its stream is the container's.
+  const current = detail?.container?.logStreamName;
+  const attempt = attemptWanted ?? (current && current !== lastFinished ? attempts.length + 1 : Math.max(attempts.length, 1));
   const stream = attemptWanted !== undefined
     ? attempts[attemptWanted - 1]?.container?.logStreamName
-    : detail?.container?.logStreamName ?? attempts[attempts.length - 1]?.container?.logStreamName ?? (arrayIndex === undefined ? step.logStreamName : undefined);
+    : current ?? lastFinished ?? (arrayIndex === undefined ? step.logStreamName : undefined);
   const log = logLocation(spec, stream);
   if (!log) {
     const which = attemptWanted !== undefined ? `attempt ${attemptWanted} of ` : '';
@@ -87,8 +90,11 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
   const content = log.file !== undefined ? readLogFile(log.file) : undefined;
   const doc: LogsDocument = { runId, step: step.step, arrayIndex, jobId, attempt, log, content };
   if (log.file !== undefined) {
-    output.info(output.style.dim(`${stepArgument} (job ${jobId}), attempt ${attempt}: ${log.file}`));
-    if (!output.json) output.stdout.write(content ?? '');
+    // The header goes to stderr so that stdout is the job's output and nothing else (`> out.txt`, `| grep`).
+    if (!output.json) {
+      output.warn(output.style.dim(`${stepArgument} (job ${jobId}), attempt ${attempt}: ${log.file}`));
+      output.stdout.write(content ?? '');
+    }
   } else if (log.logGroupName) {
     output.plain(`${stepArgument} (job ${jobId}), attempt ${attempt}: CloudWatch Logs group ${log.logGroupName}, stream ${log.logStreamName}`);
     output.plain(`Fetch it: aws logs get-log-events --log-group-name ${log.logGroupName} --log-stream-name ${log.logStreamName}${spec.region ? ` --region ${spec.region}` : ''}`);

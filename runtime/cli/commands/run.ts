@@ -3,7 +3,7 @@
  * dependencies, and follows it to the end (or leaves it with `--detach`).
  */
 import { Option, type Command } from 'commander';
-import { loadWorkflowFile, startRun, type FailurePolicy, type PollOptions } from '../../workflow';
+import { loadWorkflowFile, startRun, type FailurePolicy, type PollOptions, type RunStatusReport, type Workflow } from '../../workflow';
 import { CliError, EXIT_OK } from '../exit-codes';
 import { exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
 import { createOutput, type Output } from '../output';
@@ -63,7 +63,7 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
   if (flags.detach && spec.kind === 'local') {
     throw new CliError('--detach cannot be used with --local: the local engine runs inside this command and would stop with it; start `batchkit local serve` and pass its URL with --endpoint');
   }
-  let workflow;
+  let workflow: Workflow;
   try {
     workflow = loadWorkflowFile(file);
   } catch (err) {
@@ -93,7 +93,7 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
     try {
       if (flags.detach) {
         await handle.submitted.catch((err: unknown) => { throw cliErrorOf(err); });
-        return reportDetached(handle.status(), journalDir, spec, output);
+        return reportDetached(handle.status(), journalDir, spec, output, flags.journalDir);
       }
       code = await followRun(handle, progress, { output, spec, journalDir, journalDirFlag: flags.journalDir });
       return code;
@@ -106,11 +106,12 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
   }
 }
 
-function reportDetached(report: Parameters<typeof buildRunDocument>[0], journalDir: string, spec: TargetSpec, output: Output): number {
+function reportDetached(report: RunStatusReport, journalDir: string, spec: TargetSpec, output: Output, journalDirFlag?: string): number {
+  const journal = journalDirFlag ? ` --journal-dir ${journalDirFlag}` : '';
   output.info(`every step of run ${report.runId} is submitted; Batch moves it along from here`);
-  output.plain(`Follow it:  batchkit watch ${report.runId}`);
-  output.plain(`Status:     batchkit status ${report.runId}`);
-  output.plain(`Cancel it:  batchkit cancel ${report.runId}`);
+  output.plain(`Follow it:  batchkit watch ${report.runId}${journal}`);
+  output.plain(`Status:     batchkit status ${report.runId}${journal}`);
+  output.plain(`Cancel it:  batchkit cancel ${report.runId}${journal}`);
   output.document(buildRunDocument(report, journalDir, spec, 'detached'));
   return EXIT_OK;
 }

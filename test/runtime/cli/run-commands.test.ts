@@ -169,8 +169,8 @@ describe('a workflow that succeeds', () => {
     const child = await runCli(['logs', runId, 'fan:2', '--journal-dir', path.join(dir, 'runs'), '--json']);
     // THEN
     expect(single.code).toBe(0);
-    const helloJobId = /job (\S+)\)/.exec(single.stdout)![1];
-    expect(single.stdout).toContain(`hello from step ${helloJobId}`);
+    const helloJobId = /^hello \(job (\S+)\), attempt 1: \S+\.log$/m.exec(single.stderr)![1];
+    expect(single.stdout).toBe(`hello from step ${helloJobId}\n`);
     expect(child.code).toBe(0);
     const doc = JSON.parse(child.stdout);
     expect(doc).toEqual(expect.objectContaining({ runId, step: 'fan', arrayIndex: 2, attempt: 1, content: 'child 2 of 3\n' }));
