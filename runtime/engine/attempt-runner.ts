@@ -24,8 +24,11 @@ export const START_FAILED_REASON = 'Task failed to start';
 
 /** Where attempts keep their files, and how they are started and stopped. */
 export interface AttemptRunnerOptions {
+  /** Starts the processes. */
   readonly launcher: ProcessLauncher;
+  /** Times attempt timeouts and the kill grace. */
   readonly clock: EngineClock;
+  /** Milliseconds between SIGTERM and SIGKILL. */
   readonly killGraceMs: number;
   /** Root of the per-attempt log files (`<logDir>/<logStreamName>.log`). */
   readonly logDir: string;

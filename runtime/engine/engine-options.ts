@@ -51,11 +51,13 @@ export function temporaryRoot(): string {
   }
 }
 
+/** The fastest launcher this host supports: a helper process where possible, Node's spawn otherwise. */
 export function defaultLauncher(): ProcessLauncher {
   const helper = availableHelper();
   return helper ? new HelperLauncher(helper) : new HostProcessLauncher();
 }
 
+/** This host's cores and memory, no GPUs. */
 export function defaultHostCapacity(): HostCapacity {
   return { vcpus: os.cpus().length, memoryMiB: Math.floor(os.totalmem() / (1024 * 1024)), gpus: 0 };
 }

@@ -30,7 +30,9 @@ import { EngineStore } from './store';
 import { buildJobSpec } from './submit-request';
 import { updateTags } from './tagging';
 
+/** Re-exported so `engine.ts` is the one import for users of the engine. */
 export { HOST_TERMINATED_REASON };
+/** Re-exported with the engine: the options of `LocalBatchEngine.open`. */
 export type { LocalEngineOptions };
 
 /** AWS Batch in process: open with `LocalBatchEngine.open`, close with `close()`. */

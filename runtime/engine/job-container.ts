@@ -10,7 +10,9 @@ import type { JobRecord, JobSpec } from './job-record';
 export interface ResourceNeeds {
   /** Thousandths of a vCPU (Fargate asks for 0.25 vCPU). */
   readonly milliVcpus: number;
+  /** Memory in MiB. */
   readonly memoryMiB: number;
+  /** Whole GPUs. */
   readonly gpus: number;
 }
 
@@ -114,8 +116,11 @@ export function resolveCommand(container: batch.ContainerProperties, parameters:
 
 /** Where the job runs, for the `AWS_BATCH_*` variables. */
 export interface RunPlacement {
+  /** Name of the compute environment the attempt runs on. */
   readonly computeEnvironment: string;
+  /** Name of the job's queue. */
   readonly jobQueue: string;
+  /** Attempt number, from 1. */
   readonly attempt: number;
 }
 

@@ -14,7 +14,9 @@ const FILTER_NAMES = ['JOB_NAME', 'JOB_DEFINITION', 'BEFORE_CREATED_AT', 'AFTER_
 
 /** One page of ListJobs: the records (rendering is the caller's) and the token for the next page. */
 export interface JobPage {
+  /** The jobs of this page, in submission order. */
   readonly jobs: JobRecord[];
+  /** Token for the next page; absent on the last one. */
   readonly nextToken?: string;
 }
 

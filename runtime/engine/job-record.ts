@@ -48,31 +48,41 @@ export interface AttemptRecord {
 
 /** A job, an array child, or a multi-node node. */
 export interface JobRecord {
+  /** Job id: a UUID, `<id>:<index>` for a child, `<id>#<n>` for a node. */
   readonly jobId: string;
+  /** What the record is. */
   readonly kind: JobKind;
   /** Submission order: children and nodes share their parent's. */
   readonly seq: number;
+  /** The submit, shared with children and nodes. */
   readonly spec: JobSpec;
+  /** Epoch ms of the submit. */
   readonly createdAt: number;
   /** Array index for children, node index for nodes. */
   readonly index?: number;
-  /** Parent job id of a child or node. */
+  /** The array parent of a child, the multi-node job of a node. */
   readonly parent?: JobRecord;
+  /** Current status. */
   status: JobStatus;
+  /** Why the job is in its status (AWS's wording where AWS has one). */
   statusReason?: string;
+  /** Epoch ms when the latest attempt started running. */
   startedAt?: number;
+  /** Epoch ms when the job finished. */
   stoppedAt?: number;
   /** Finished attempts, oldest first (AWS lists finished attempts only). */
   attempts?: AttemptRecord[];
   /** The attempt in progress (STARTING or RUNNING). */
   current?: AttemptRecord;
+  /** Set by CancelJob (and by cancelling through TerminateJob or a time-limit action). */
   isCancelled?: boolean;
+  /** Set by TerminateJob on a started job. */
   isTerminated?: boolean;
   /** The job's tags once TagResource or UntagResource changed them (they replace the submit-time tags). */
   changedTags?: Record<string, string>;
   /** Runtime only: dependencies not yet SUCCEEDED. */
   unmetDependencies: number;
-  /** Runtime only, array parents: children by status, and whether the parent's own dependencies are met. */
+  /** Runtime only, array parents: children by status (`statusSummary`). */
   summary?: Record<JobStatus, number>;
   /** Runtime only, array parents and multi-node jobs: their children or nodes, by index. */
   members?: JobRecord[];

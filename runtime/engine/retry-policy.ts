@@ -7,8 +7,11 @@ import { invalid, shown } from './errors';
 
 /** What an attempt ended with, as `evaluateOnExit` sees it. */
 export interface AttemptOutcome {
+  /** The container's exit code (absent when it never ran). */
   readonly exitCode?: number;
+  /** The container's reason (`onReason` matches it). */
   readonly reason?: string;
+  /** The attempt's status reason (`onStatusReason` matches it). */
   readonly statusReason?: string;
 }
 

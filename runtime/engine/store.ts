@@ -13,23 +13,37 @@ import type { ResourceKind } from './resources';
 
 /** The mutable part of a job record, as stored. */
 export interface StoredJobState {
+  /** Status. */
   status: JobStatus;
+  /** Status reason. */
   statusReason?: string;
+  /** Epoch ms of the latest start. */
   startedAt?: number;
+  /** Epoch ms of the end. */
   stoppedAt?: number;
+  /** Finished attempts. */
   attempts?: AttemptRecord[];
+  /** The attempt in progress when the state was written. */
   current?: AttemptRecord;
+  /** Cancelled. */
   isCancelled?: boolean;
+  /** Terminated. */
   isTerminated?: boolean;
+  /** Tags after TagResource/UntagResource. */
   changedTags?: Record<string, string>;
 }
 
 /** A top-level job as stored: its immutable part. */
 export interface StoredJob {
+  /** Job id. */
   readonly jobId: string;
+  /** Submission order. */
   readonly seq: number;
+  /** Container, array or multinode. */
   readonly kind: JobKind;
+  /** Epoch ms of the submit. */
   readonly createdAt: number;
+  /** The validated submit. */
   readonly spec: JobSpec;
 }
 

@@ -10,8 +10,9 @@ import { checkRetryStrategy } from './retry-policy';
 
 /** Most dependencies a job may have. */
 export const MAX_DEPENDENCIES = 20;
-/** Array size bounds. */
+/** Smallest array job. */
 export const MIN_ARRAY_SIZE = 2;
+/** Largest array job. */
 export const MAX_ARRAY_SIZE = 10_000;
 /** Shortest attempt timeout AWS accepts. */
 export const MIN_TIMEOUT_SECONDS = 60;
