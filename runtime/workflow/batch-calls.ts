@@ -8,15 +8,10 @@ import {
 } from '@aws-sdk/client-batch';
 import { WorkflowConfigurationError } from './errors';
 import { BackoffOptions, callWithRetry, RateLimiter, RuntimeServices } from './retry';
+import { JOIN_JOB_COMMAND, JOIN_JOB_IMAGE, JOIN_JOB_MEMORY_MIB } from '../model/join-jobs';
 
 /** Batch's limit of ids per DescribeJobs call. */
 export const DESCRIBE_BATCH_SIZE = 100;
-
-/**
- * Image of the join job definition the runtime registers when asked to; a public image
- * whose `true` exits 0 (the local engine runs the command on the host and never pulls it).
- */
-export const JOIN_JOB_IMAGE = 'public.ecr.aws/docker/library/busybox:stable';
 
 /**
  * A `BatchClient` suited to the runtime: the SDK's own retries are off (`maxAttempts: 1`)
@@ -152,8 +147,8 @@ export class BatchCalls {
       type: 'container',
       containerProperties: {
         image: JOIN_JOB_IMAGE,
-        command: ['true'],
-        resourceRequirements: [{ type: 'VCPU', value: '1' }, { type: 'MEMORY', value: '128' }],
+        command: [...JOIN_JOB_COMMAND],
+        resourceRequirements: [{ type: 'VCPU', value: '1' }, { type: 'MEMORY', value: String(JOIN_JOB_MEMORY_MIB) }],
       },
     })));
   }

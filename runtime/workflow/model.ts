@@ -3,6 +3,7 @@
  * graph of AWS Batch jobs. Plain data, so one definition serves the typed API, the file
  * loader and the journal (which stores it verbatim to resume a run).
  */
+import { DEFAULT_JOIN_JOB_DEFINITION_NAME } from '../model/join-jobs';
 
 /**
  * How a step waits for another step.
@@ -160,4 +161,4 @@ export interface Workflow {
 /** Batch's limit on `dependsOn` entries per job. */
 export const MAX_BATCH_DEPENDENCIES = 20;
 /** Default join job definition name (see docs/workflows.md for what it must contain). */
-export const DEFAULT_JOIN_JOB_DEFINITION = 'batchkit-join';
+export const DEFAULT_JOIN_JOB_DEFINITION = DEFAULT_JOIN_JOB_DEFINITION_NAME;
