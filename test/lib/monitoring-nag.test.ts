@@ -34,6 +34,21 @@ describe('cdk-nag AwsSolutions', () => {
     expect(stacks.flatMap(unsuppressedFindings)).toEqual([]);
   });
 
+  test('every suppression of the example is still triggered by a finding', () => {
+    // GIVEN / WHEN
+    const app = createExampleApp();
+    app.synth();
+
+    // THEN: cdk-nag logs each suppressed finding as info, under the construct's path or a child's
+    const stacks = app.node.children.filter((c): c is Stack => c instanceof Stack);
+    const ignored = stacks.flatMap((stack) => Annotations.fromStack(stack).findInfo('*', Match.stringLikeRegexp('was triggered but suppressed')))
+      .map((f) => ({ path: f.id, rule: /(AwsSolutions-\w+) was triggered/.exec(String(f.entry.data))?.[1] }));
+    const unused = EXAMPLE_NAG_SUPPRESSIONS.flatMap(({ path, suppressions }) => suppressions
+      .filter((s) => !ignored.some((i) => (i.path === path || i.path.startsWith(`${path}/`)) && i.rule === s.id))
+      .map((s) => `${path} ${s.id}`));
+    expect(unused).toEqual([]);
+  });
+
   test('every suppression of the example names a construct the example has', () => {
     const app = createExampleApp();
     const stale = EXAMPLE_NAG_SUPPRESSIONS.map((s) => s.path).filter((path) => findByPath(app, path) === undefined);
