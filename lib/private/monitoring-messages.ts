@@ -10,7 +10,7 @@ const field = (path: string) => events.EventField.fromPath(path);
 
 /** The link the console opens a job at. Commercial-partition console: other partitions use other hosts. */
 function consoleJobLink(): string {
-  return `https://console.aws.amazon.com/batch/home?region=${field('$.region')}#jobs/detail/${field('$.detail.jobId')}`;
+  return `https://${field('$.region')}.console.aws.amazon.com/batch/home?region=${field('$.region')}#jobs/detail/${field('$.detail.jobId')}`;
 }
 
 /** The text sent for a failed job: what failed, where, why, with what exit code, and where to look. */

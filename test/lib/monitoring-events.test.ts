@@ -84,7 +84,7 @@ describe('BatchMonitoring notification texts', () => {
       'Reason: Essential container in task exited',
       'Exit code: 137',
       `Job definition: ${definition}`,
-      'Console: https://console.aws.amazon.com/batch/home?region=eu-west-1#jobs/detail/4c7599ae-0a82-49aa-ba5a-4727fcce14a8',
+      'Console: https://eu-west-1.console.aws.amazon.com/batch/home?region=eu-west-1#jobs/detail/4c7599ae-0a82-49aa-ba5a-4727fcce14a8',
     ]);
   });
 
