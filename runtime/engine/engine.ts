@@ -83,6 +83,7 @@ export class LocalBatchEngine implements BatchApi {
     this.store = new EngineStore(options.dataDir ? path.join(root, 'engine.sqlite') : ':memory:');
     this.bus = new EventBus(this.scope, () => this.clock.now(), options.eventLogFile ?? (options.dataDir ? path.join(root, 'events.ndjson') : undefined));
     this.blockWatch = new QueueBlockWatch(this.scope, this.clock, this.bus, {
+      describe: (job) => renderJobDetail(this.scope, job),
       persist: (job) => this.markDirty(job),
       cancel: (job, reason) => {
         this.graph.fail(job, reason, { cancelled: true });

@@ -15,3 +15,4 @@ export { JOB_RESOURCE_REASON, MAX_RESOURCE_REASON } from './scheduler';
 export type { HostCapacity } from './scheduler';
 export { CONTAINER_EXITED_REASON, TIMEOUT_REASON, START_FAILED_REASON } from './attempt-runner';
 export { ARRAY_CHILD_FAILED_REASON, dependencyFailedReason } from './job-graph';
+export { timeLimitCancelReason } from './queue-block-watch';

@@ -1,6 +1,7 @@
 /**
  * What happens when a job at the head of a queue can never be placed: AWS's "Batch Job Queue
- * Blocked" event, the job's status reason, and the queue's `jobStateTimeLimitActions` (CANCEL
+ * Blocked" event (resources: the job and the queue; detail: the job's JobDetail, as AWS sends
+ * it), the job's status reason, and the queue's `jobStateTimeLimitActions` (CANCEL
  * after `maxTimeSeconds` at the head), timed with the engine's clock.
  */
 import type * as batch from '@aws-sdk/client-batch';
@@ -12,10 +13,21 @@ import type { JobRecord } from './job-record';
 
 /** What the watch asks of the engine. */
 export interface BlockActions {
+  /** The job's DescribeJobs detail (the event's `detail`, as AWS sends it). */
+  describe(job: JobRecord): batch.JobDetail;
   /** The job's record changed (its status reason): persist it. */
   persist(job: JobRecord): void;
   /** Cancels a job a time-limit action applies to. */
   cancel(job: JobRecord, reason: string): void;
+}
+
+/**
+ * The status reason of a job cancelled by a time-limit action. AWS documents the wording for
+ * service jobs ("Terminated by JobStateTimeLimit action due to reason: ..."); the CANCEL action
+ * of container queues is taken to read the same way.
+ */
+export function timeLimitCancelReason(reason: string): string {
+  return `Canceled by JobStateTimeLimit action due to reason: ${reason}`;
 }
 
 /** Reports blocked queue heads once each and runs their queue's time-limit actions. */
@@ -32,9 +44,7 @@ export class QueueBlockWatch {
     job.blockedReason = reason;
     job.statusReason = reason;
     this.actions.persist(job);
-    this.bus.emit(QUEUE_BLOCKED, [queue.jobQueueArn!], {
-      jobQueue: queue.jobQueueArn, jobQueueName: queue.jobQueueName, jobId: job.jobId, jobArn: jobArn(this.scope, job.jobId), status: job.status, statusReason: reason,
-    });
+    this.bus.emit(QUEUE_BLOCKED, [jobArn(this.scope, job.jobId), queue.jobQueueArn!], this.actions.describe(job));
     const action = (queue.jobStateTimeLimitActions ?? [])
       .filter((candidate) => candidate.state === 'RUNNABLE' && candidate.action === 'CANCEL' && reason.startsWith(candidate.reason!))
       .sort((a, b) => a.maxTimeSeconds! - b.maxTimeSeconds!)[0];
@@ -45,7 +55,7 @@ export class QueueBlockWatch {
       this.timers.delete(cancelTimer);
       // Still blocked for the same reason: a job that got placed meanwhile, or was cancelled, is left alone.
       if (job.status === 'RUNNABLE' && job.blockedReason === reason) {
-        this.actions.cancel(job, action.reason!);
+        this.actions.cancel(job, timeLimitCancelReason(action.reason!));
       }
     });
     this.timers.add(cancelTimer);

@@ -71,8 +71,8 @@ describe('scheduling', () => {
       + ' the CE(s) attached to the job queue. The job asks for 8 vCPUs, 512 MiB and 0 GPUs; the largest compute environment offers 1 vCPUs, 4096 MiB and 0 GPUs');
     const blocked = fixture.events.filter((event) => event['detail-type'] === 'Batch Job Queue Blocked');
     expect(blocked).toHaveLength(1);
-    expect(blocked[0].resources).toEqual(['arn:aws:batch:us-east-1:123456789012:job-queue/q']);
-    expect(blocked[0].detail).toMatchObject({ jobId: big, statusReason: detail.statusReason });
+    expect(blocked[0].resources).toEqual([`arn:aws:batch:us-east-1:123456789012:job/${big}`, 'arn:aws:batch:us-east-1:123456789012:job-queue/q']);
+    expect(blocked[0].detail).toMatchObject({ jobId: big, jobName: 'big', status: 'RUNNABLE', statusReason: detail.statusReason, jobQueue: 'arn:aws:batch:us-east-1:123456789012:job-queue/q' });
     expect((await fixture.describe(small)).status).toBe('RUNNABLE');
   });
 
@@ -96,7 +96,7 @@ describe('scheduling', () => {
     expect(beforeLimit).toBe('RUNNABLE');
     const bigDetail = await fixture.describe(big);
     expect(bigDetail.status).toBe('FAILED');
-    expect(bigDetail.statusReason).toBe('MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT');
+    expect(bigDetail.statusReason).toBe('Canceled by JobStateTimeLimit action due to reason: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT');
     expect(bigDetail.isCancelled).toBe(true);
     expect(smallDetail.status).toBe('SUCCEEDED');
   });
