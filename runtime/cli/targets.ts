@@ -218,7 +218,7 @@ export function isProcessAlive(pid: number): boolean {
  * Two processes opening one engine data directory would each recover the other's running jobs
  * as interrupted; the lock file refuses the second one. A lock left by a dead process is taken over.
  */
-function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const lockFile = path.join(dataDir, DATA_DIR_LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -10,6 +10,7 @@ import { startBatchServer, type RunningBatchServer, type SigV4Options } from '..
 import { loadTemplate, TemplateReadError, type LoadReport } from '../../template/load-template';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { createOutput, formatTable, type Output } from '../output';
+import { lockDataDir } from '../targets';
 
 /** Options of `batchkit local serve`, as commander parses them. */
 export interface LocalServeOptions {
@@ -80,7 +81,11 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
   const stopSignal = waitForStopSignal();
   let engine: LocalBatchEngine | undefined;
   let server: RunningBatchServer | undefined;
+  let unlock: (() => void) | undefined;
   try {
+    // The same lock `run --local` takes: two engines on one data directory would each end the
+    // other's running jobs as interrupted.
+    unlock = lockDataDir(dataDir);
     engine = await LocalBatchEngine.open({ dataDir });
     const reports: LoadReport[] = [];
     for (const template of templates) {
@@ -108,6 +113,7 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
     stopSignal.dispose();
     await server?.close();
     await engine?.close();
+    unlock?.();
   }
 }
 

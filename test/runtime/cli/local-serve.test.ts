@@ -169,6 +169,24 @@ describe('batchkit local serve', () => {
     expect(run.stderr()).toContain('batchkit: 1 template resource(s) could not be created');
   });
 
+  test('refuses a data directory another live process holds, as run --local does', async () => {
+    // GIVEN: the first server holds the directory
+    const dataDir = join(tempDir, 'locked-data');
+    const first = serve(['--port', '0', '--json', '--data-dir', dataDir]);
+    try {
+      JSON.parse(await first.nextLine());
+      // WHEN
+      const second = serve(['--port', '0', '--data-dir', dataDir]);
+      // THEN
+      expect(await second.exit).toBe(2);
+      expect(second.stderr()).toContain(`the local engine data directory ${dataDir} is in use by process ${first.child.pid}`);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    expect(await first.exit).toBe(0);
+    expect(existsSync(join(dataDir, 'batchkit-cli.lock'))).toBe(false);
+  });
+
   test.each([
     [['--port', '70000'], "--port must be a whole number from 0 to 65535; got '70000'"],
     [['--template', 'no-such.template.json'], '--template no-such.template.json: cannot read the file'],
