@@ -2,7 +2,7 @@
  * Dispatch overhead of the local engine: a 2,000-job graph of `true` (three arrays of 500, the
  * second N_TO_N on the first, the third waiting for the second, then 500 single jobs waiting for
  * the third) run through the engine, against the same 2,000 processes run by `xargs -P <cores>`,
- * in the same run, three rounds alternating the two. Prints each round and the median ratio
+ * in the same run, five rounds alternating the two. Prints each round and the median ratio
  * (target: at most 1.3x).
  *
  * Run: `npx ts-node --swc bench/engine-dispatch.ts` (add `--data-dir` to time the engine with its
@@ -71,7 +71,7 @@ async function timeEngine(dataDir: string | undefined): Promise<number> {
 }
 
 /** Rounds alternate xargs and the engine, so load from other processes on the machine hits both alike. */
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 async function main(): Promise<void> {
   const onDisk = process.argv.includes('--data-dir');

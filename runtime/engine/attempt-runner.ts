@@ -101,9 +101,12 @@ export class AttemptRunner {
    */
   public endInterrupted(job: JobRecord, reason: string): void {
     const now = this.options.clock.now();
+    for (const unit of [job, ...(job.kind === 'multinode' ? job.members! : [])]) {
+      stopOrphan(unit);
+    }
     for (const unit of job.kind === 'multinode' ? job.members! : []) {
       if (unit.current) {
-        Object.assign(unit.current, { stoppedAt: now, statusReason: reason });
+        Object.assign(unit.current, { stoppedAt: now, statusReason: reason, hostPid: undefined });
         unit.attempts = [...(unit.attempts ?? []), unit.current];
         unit.current = undefined;
         this.graph.setStatus(unit, 'FAILED', reason);
@@ -112,6 +115,7 @@ export class AttemptRunner {
     const attempt: AttemptRecord = job.current ?? { taskId: randomBytes(16).toString('hex'), computeEnvironment: '' };
     attempt.stoppedAt = now;
     attempt.statusReason = reason;
+    attempt.hostPid = undefined;
     job.attempts = [...(job.attempts ?? []), attempt];
     job.current = undefined;
     this.conclude(job, attempt, false);
@@ -161,6 +165,7 @@ export class AttemptRunner {
       }
       const now = this.options.clock.now();
       attempt.startedAt = now;
+      attempt.hostPid = launched.pid;
       unit.startedAt = now;
       if (unit.parent && unit.kind === 'child') {
         unit.parent.startedAt ??= now;
@@ -216,6 +221,7 @@ export class AttemptRunner {
       attempt.reason = exit.startError;
     }
     attempt.statusReason = stop?.reason ?? (exit.startError ? START_FAILED_REASON : CONTAINER_EXITED_REASON);
+    attempt.hostPid = undefined;
     unit.attempts = [...(unit.attempts ?? []), attempt];
     unit.current = undefined;
     return attempt;
@@ -292,5 +298,25 @@ export class AttemptRunner {
     job.current = undefined;
     this.hooks.touched(job);
     this.conclude(job, jobAttempt, main.statusReason === TIMEOUT_REASON || job.isTerminated === true);
+  }
+}
+
+/**
+ * Kills the process group a crashed engine left running for this attempt, so the retry does not
+ * run beside it. Only when /proc shows that pid still runs this very job (its environment holds
+ * AWS_BATCH_JOB_ID=<jobId>): a recycled pid belongs to someone else and is left alone.
+ */
+function stopOrphan(unit: JobRecord): void {
+  const pid = unit.current?.hostPid;
+  if (pid === undefined) {
+    return;
+  }
+  try {
+    const environment = fs.readFileSync(`/proc/${pid}/environ`, 'latin1');
+    if (environment.split('\u0000').includes(`AWS_BATCH_JOB_ID=${unit.jobId}`)) {
+      process.kill(-pid, 'SIGKILL');
+    }
+  } catch {
+    // Gone, not ours to read, or no /proc (macOS): nothing we can safely stop.
   }
 }

@@ -55,6 +55,9 @@ export class HelperLauncher implements ProcessLauncher {
     return {
       started,
       exited,
+      get pid() {
+        return pending.pid;
+      },
       signal: (signal) => {
         if (pending.ended) {
           return;

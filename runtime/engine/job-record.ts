@@ -44,6 +44,8 @@ export interface AttemptRecord {
   reason?: string;
   /** The attempt's status reason. */
   statusReason?: string;
+  /** Host pid (and process group) of the running attempt: lets a reopened engine stop what a crashed one left running. */
+  hostPid?: number;
 }
 
 /** A job, an array child, or a multi-node node. */

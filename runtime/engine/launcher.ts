@@ -34,6 +34,8 @@ export interface ProcessExit {
 export interface LaunchedProcess {
   /** Resolves once, when the process is running (`true`) or failed to start (`false`). */
   readonly started: Promise<boolean>;
+  /** The host pid, also its process group id, once `started` resolved `true` (a container launcher may leave it out). */
+  readonly pid?: number;
   /** Resolves once, when the process has ended (or failed to start). */
   readonly exited: Promise<ProcessExit>;
   /** Sends a signal to the process and everything it started; a no-op once it ended. */
@@ -88,6 +90,9 @@ export class HostProcessLauncher implements ProcessLauncher {
     return {
       started,
       exited,
+      get pid() {
+        return child.pid;
+      },
       signal(signal) {
         if (ended || child.pid === undefined) {
           return;

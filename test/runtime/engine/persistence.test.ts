@@ -112,7 +112,7 @@ describe('persistence', () => {
     expect((await second.describe(`${parentId}:2`)).attempts).toHaveLength(1);
   });
 
-  test('a crashed engine process loses no accepted job: the running attempt is ended and retried', async () => {
+  test('a crashed engine process loses no accepted job: the running attempt is ended, its orphan killed, and the job retried', async () => {
     // GIVEN: an engine in another process, killed with SIGKILL while its job runs
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'crashing-engine.ts'), dataDir], {
       env: { ...process.env, TS_NODE_SWC: 'true' },
@@ -127,12 +127,36 @@ describe('persistence', () => {
       child.kill('SIGKILL');
     }
     const jobId = output.trim();
-    process.kill(-Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
-    // WHEN
-    const second = await reopen();
-    const detail = await second.waitFor(jobId);
-    // THEN
-    expect(detail.status).toBe('SUCCEEDED');
-    expect(detail.attempts!.map((attempt) => attempt.statusReason)).toEqual([HOST_TERMINATED_REASON, 'Essential container in task exited']);
+    const orphanPid = Number(fs.readFileSync(pidFile, 'utf8'));
+    try {
+      // WHEN
+      const second = await reopen();
+      const detail = await second.waitFor(jobId);
+      // THEN: the retry ran, and the attempt the crashed engine left running was stopped
+      expect(detail.status).toBe('SUCCEEDED');
+      expect(detail.attempts!.map((attempt) => attempt.statusReason)).toEqual([HOST_TERMINATED_REASON, 'Essential container in task exited']);
+      await eventually(() => !isRunning(orphanPid), 'the orphaned attempt to be killed');
+    } finally {
+      killQuietly(orphanPid);
+    }
   });
 });
+
+/** Alive and not a zombie (a killed orphan stays a zombie until whoever adopted it reaps it). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = `/proc/${pid}/stat`;
+  return !fs.existsSync(stat) || fs.readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
