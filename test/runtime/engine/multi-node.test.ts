@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { EngineFixture, jobDetailOf, openEngine } from './engine-fixture';
+import { ManualClock } from '../../../runtime/engine/clock';
+import { eventually, EngineFixture, jobDetailOf, openEngine } from './engine-fixture';
 
 /** Each node writes its AWS_BATCH_* (and MAIN_EXIT) variables to $SHARED/node-<index>; the main node exits once every other node has written. */
 const NODE_SCRIPT = [
@@ -72,5 +73,29 @@ describe('multi-node parallel jobs', () => {
     expect((await fixture.describe(`${jobId}#1`)).status).toBe('FAILED');
     expect(nodeEnv(0)).toContain('MAIN_EXIT=5');
     expect(nodeEnv(1).filter((line) => line.startsWith('MAIN_EXIT'))).toEqual([]);
+  });
+
+  test('the timeout covers the whole job: every node is stopped and the job fails without a retry', async () => {
+    // GIVEN: nodes that never exit on their own
+    await fixture.engine.close();
+    const clock = new ManualClock();
+    fixture = await openEngine({ clock, hostCapacity: { vcpus: 8, memoryMiB: 8192 } });
+    await fixture.engine.registerJobDefinition({
+      jobDefinitionName: 'forever',
+      type: 'multinode',
+      nodeProperties: { numNodes: 2, mainNode: 0, nodeRangeProperties: [{ targetNodes: '0:1', container: { command: ['sh', '-c', 'i=0; while [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done'], vcpus: 1, memory: 128 } }] },
+      timeout: { attemptDurationSeconds: 60 },
+      retryStrategy: { attempts: 3 },
+    });
+    const jobId = await fixture.submit('forever', 'forever');
+    await fixture.waitFor(`${jobId}#1`, ['RUNNING']);
+    // WHEN
+    clock.advance(60_000);
+    const detail = await fixture.waitFor(jobId);
+    // THEN
+    expect(detail.status).toBe('FAILED');
+    expect(detail.statusReason).toBe('Job attempt duration exceeded timeout');
+    expect(detail.attempts).toHaveLength(1);
+    await eventually(async () => (await fixture.describe(`${jobId}#1`)).status === 'FAILED', 'the other node to be stopped');
   });
 });
