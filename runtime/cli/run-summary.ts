@@ -112,7 +112,7 @@ export function printRunDocument(doc: RunDocument, output: Output): void {
   output.plain('');
   const rows = doc.steps.map((s) => [
     s.step,
-    s.arraySize !== undefined ? `array ${s.arraySize}` : 'single',
+    s.arraySize !== undefined ? `array ${s.arraySize}` : s.numNodes !== undefined ? `${s.numNodes} nodes` : 'single',
     colourStatus(s.status),
     s.statusSummary ? formatCounts(s.statusSummary) : s.attempts !== undefined ? `${s.attempts} attempt${s.attempts === 1 ? '' : 's'}` : '-',
     s.durationMs !== undefined ? formatDuration(s.durationMs) : '-',

@@ -17,6 +17,8 @@ export interface StepReport {
   readonly status: string;
   /** Array size. @default - not an array step */
   readonly arraySize?: number;
+  /** Nodes of a multi-node step, as the workflow overrides them. @default - not overridden, or not multi-node */
+  readonly numNodes?: number;
   /** Children per status (array steps). @default - not an array step */
   readonly statusSummary?: Readonly<Record<string, number>>;
   /** Attempts made so far. @default - none yet */
@@ -91,6 +93,7 @@ export function buildRunReport(journal: Journal, runId: string): RunStatusReport
       jobName: job?.jobName,
       status: job?.jobId ? job.status ?? 'SUBMITTED' : 'NOT_SUBMITTED',
       arraySize: job?.arraySize ?? s.definition.arraySize,
+      numNodes: s.definition.numNodes,
       statusSummary: job?.statusSummary,
       attempts: job?.attempts,
       exitCode: job?.exitCode,

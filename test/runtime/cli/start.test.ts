@@ -37,7 +37,7 @@ test('ends with the summary of every kind of step the example shows', () => {
   expect(stdout).toMatch(/^ {2}validate +array 100 +SUCCEEDED +SUCCEEDED 100 /m);
   expect(stdout).toMatch(/^ {2}migrate +array 5 +SUCCEEDED +SUCCEEDED 5 /m);
   expect(stdout).toMatch(/^ {2}flaky +single +SUCCEEDED +2 attempts /m);
-  expect(stdout).toMatch(/^ {2}train +single +SUCCEEDED /m);
+  expect(stdout).toMatch(/^ {2}train +2 nodes +SUCCEEDED /m);
   expect(stdout).toMatch(/^ {2}report +single +SUCCEEDED /m);
   expect(stdout).not.toMatch(/FAILED \d/);
 });
