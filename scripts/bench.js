@@ -72,7 +72,8 @@ const PARSERS = {
     const before = out.match(/before the engine:\s+rss\s+([\d.]+)\s*MB/i);
     const held = out.match(/holding ([\d,]+) jobs:\s+rss\s+([\d.]+)\s*MB/i);
     return held ? [{
-      name: `resident memory holding ${held[1]} jobs`, value: num(held[2]), unit: 'MB', better: 'lower',
+      // The baseline is a floor, not a competitor: no better or worse.
+      name: `resident memory holding ${held[1]} jobs`, value: num(held[2]), unit: 'MB',
       baseline: before ? { name: 'the same process before opening the engine', value: num(before[1]) } : undefined,
     }] : [];
   },
@@ -109,8 +110,11 @@ function run(bench) {
 function ratioText(figure) {
   if (!figure.baseline || !figure.baseline.value) return '';
   const ratio = figure.value / figure.baseline.value;
+  const shown = ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2);
+  if (!figure.better) return `${shown}x`;
   const better = figure.better === 'higher' ? ratio >= 1 : ratio <= 1;
-  return `${ratio.toFixed(2)}x ${figure.better ? (better ? '(better)' : '(worse)') : ''}`.trim();
+  const factor = ratio >= 1 ? ratio : 1 / ratio;
+  return `${shown}x (${better ? 'better' : 'worse'} by ${factor.toFixed(factor >= 10 ? 0 : 2)}x)`;
 }
 
 function report(results) {
