@@ -51,7 +51,12 @@ while (defined(my $line = <STDIN>)) {
   my ($id, $cwd, $log, $argc, @rest) = map { pack('H*', $_) } split / /, $line, -1;
   my @argv = splice(@rest, 0, $argc);
   my %env = map { split /=/, $_, 2 } @rest;
-  File::Path::make_path($cwd) unless -d $cwd;
+  # Two plain mkdirs in the usual case (a new job's dir, then its attempt's); make_path only if more is missing.
+  unless (mkdir($cwd)) {
+    (my $parent = $cwd) =~ s{/[^/]*$}{};
+    mkdir($parent);
+    mkdir($cwd) or File::Path::make_path($cwd);
+  }
   my $out;
   if (!open($out, '>>', $log)) {
     print "E $id 126\\n";
