@@ -8,6 +8,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { seededRandom } from './seeded-random';
+import { answer, forward } from '../runtime/workflow/faulty-proxy';
 
 /** What the proxy may do to a request, besides passing it through. */
 export type ChaosFault = 'throttle' | 'error-before' | 'error-after' | 'reset-before' | 'reset-after';
@@ -100,23 +101,4 @@ function handle(fault: ChaosFault | 'pass', upstream: URL, req: http.IncomingMes
       }
     }, () => req.socket.resetAndDestroy());
   }
-}
-
-function answer(res: http.ServerResponse, status: number, type: string, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
-  res.end(JSON.stringify({ __type: type, message }));
-}
-
-function forward(upstream: URL, req: http.IncomingMessage, body: Buffer,
-  done: (status: number, headers: http.IncomingHttpHeaders, body: Buffer) => void, failed: () => void): void {
-  const outgoing = http.request({
-    host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
-    headers: { ...req.headers, host: upstream.host, 'content-length': String(body.length) },
-  }, (response) => {
-    const chunks: Buffer[] = [];
-    response.on('data', (chunk: Buffer) => chunks.push(chunk));
-    response.on('end', () => done(response.statusCode ?? 502, response.headers, Buffer.concat(chunks)));
-  });
-  outgoing.on('error', failed);
-  outgoing.end(body);
 }

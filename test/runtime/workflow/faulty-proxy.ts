@@ -68,12 +68,14 @@ export async function startFaultyProxy(target: string, cycle: readonly Fault[] =
   };
 }
 
-function answer(res: http.ServerResponse, status: number, type: string, message: string): void {
+/** Answers with an AWS-shaped error, as a throttling or failing front end would. */
+export function answer(res: http.ServerResponse, status: number, type: string, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
   res.end(JSON.stringify({ __type: type, message }));
 }
 
-function forward(upstream: URL, req: http.IncomingMessage, body: Buffer,
+/** Forwards a request to the upstream server and hands back its whole response. */
+export function forward(upstream: URL, req: http.IncomingMessage, body: Buffer,
   done: (status: number, headers: http.IncomingHttpHeaders, body: Buffer) => void, failed: () => void): void {
   const outgoing = http.request({
     host: upstream.hostname, port: upstream.port, method: req.method, path: req.url,
