@@ -11,6 +11,9 @@ import * as path from 'path';
 import type { HelperProgram } from './helper-programs';
 import type { LaunchedProcess, LaunchRequest, ProcessExit, ProcessLauncher } from './launcher';
 
+/** How often a helper with attempts in flight is nudged to reap exits it may have missed. */
+const WAKE_UP_INTERVAL_MS = 50;
+
 interface PendingProcess {
   pid?: number;
   queuedSignals: ('SIGTERM' | 'SIGKILL')[];
@@ -26,6 +29,7 @@ export class HelperLauncher implements ProcessLauncher {
   private readonly resolvedCommands = new Set<string>();
   private nextId = 1;
   private buffered = '';
+  private wakeUps?: NodeJS.Timeout;
 
   constructor(private readonly program: HelperProgram) {}
 
@@ -79,6 +83,8 @@ export class HelperLauncher implements ProcessLauncher {
     }
     // Held again so that awaiting the helper's exit keeps Node alive.
     this.holdEventLoop(true);
+    clearInterval(this.wakeUps);
+    this.wakeUps = undefined;
     this.helper = undefined;
     helper.stdin.end();
     if (helper.exitCode === null) {
@@ -99,9 +105,19 @@ export class HelperLauncher implements ProcessLauncher {
     return this.helper;
   }
 
-  /** An idle helper must not keep Node running; a helper with attempts in flight must. */
+  /**
+   * An idle helper must not keep Node running; a helper with attempts in flight must, and gets a
+   * wake-up line every 50 ms (see the perl helper: an exit signalled just before its blocking read
+   * is reported on the next line it reads).
+   */
   private holdEventLoop(hold: boolean): void {
     const helper = this.helper;
+    if (hold && !this.wakeUps && helper) {
+      this.wakeUps = setInterval(() => helper.stdin.write('\n'), WAKE_UP_INTERVAL_MS);
+    } else if (!hold && this.wakeUps) {
+      clearInterval(this.wakeUps);
+      this.wakeUps = undefined;
+    }
     if (!helper) {
       return;
     }
@@ -145,6 +161,8 @@ export class HelperLauncher implements ProcessLauncher {
   private onHelperExit(helper: ChildProcessWithoutNullStreams): void {
     if (this.helper === helper) {
       this.helper = undefined;
+      clearInterval(this.wakeUps);
+      this.wakeUps = undefined;
     }
     for (const pending of this.processes.values()) {
       pending.ended = true;

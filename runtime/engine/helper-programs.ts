@@ -37,17 +37,25 @@ use POSIX ();
 use File::Path ();
 $| = 1;
 my %running;
+# A handler deferred to perl's next safe point can run between fork() and the line recording
+# the child: a child reaped before it is recorded keeps its exit code here until it is.
+my %reaped_early;
 my $chld = POSIX::SigSet->new(POSIX::SIGCHLD());
-$SIG{CHLD} = sub {
+sub reap {
   while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
-    my $status = $?;
+    my $code = ($? & 127) ? 128 + ($? & 127) : ($? >> 8);
     my $id = delete $running{$pid};
-    next unless defined $id;
-    print "E $id " . (($status & 127) ? 128 + ($status & 127) : ($status >> 8)) . "\\n";
+    if (defined $id) {
+      print "E $id $code\\n";
+    } else {
+      $reaped_early{$pid} = $code;
+    }
   }
-};
-while (defined(my $line = <STDIN>)) {
-  chomp $line;
+}
+# local: the handler may run inside reap() called from the loop, between its waitpid and its read of $?.
+$SIG{CHLD} = sub { local ($?, $!); reap() };
+sub launch {
+  my ($line) = @_;
   my ($id, $cwd, $log, $argc, @rest) = map { pack('H*', $_) } split / /, $line, -1;
   my @argv = splice(@rest, 0, $argc);
   my %env = map { split /=/, $_, 2 } @rest;
@@ -60,7 +68,7 @@ while (defined(my $line = <STDIN>)) {
   my $out;
   if (!open($out, '>>', $log)) {
     print "E $id 126\\n";
-    next;
+    return;
   }
   POSIX::sigprocmask(POSIX::SIG_BLOCK(), $chld);
   my $pid = fork();
@@ -80,12 +88,24 @@ while (defined(my $line = <STDIN>)) {
   }
   close($out);
   if (defined $pid) {
-    $running{$pid} = $id;
     print "S $id $pid\\n";
+    $running{$pid} = $id;
+    if (exists $reaped_early{$pid}) {
+      delete $running{$pid};
+      print "E $id " . delete($reaped_early{$pid}) . "\\n";
+    }
   } else {
     print "E $id 126\\n";
   }
   POSIX::sigprocmask(POSIX::SIG_UNBLOCK(), $chld);
+}
+# Perl runs signal handlers between operations: a SIGCHLD that lands just before the blocking
+# read below waits for the next line. The launcher writes an empty line every 50 ms while
+# attempts are in flight, so such an exit is reported within 50 ms even when no request comes.
+while (defined(my $line = <STDIN>)) {
+  chomp $line;
+  reap();
+  launch($line) if length $line;
 }
 `;
 

@@ -1,7 +1,7 @@
 /**
  * Run as a separate process by the persistence test: opens an engine on the data dir given as
  * argv[2], submits one job that records its pid and then waits, prints the job id once the job
- * runs, and waits to be killed with SIGKILL (a crash: no close, no final flush).
+ * runs and its state is written, and waits to be killed with SIGKILL (a crash: no close).
  */
 import * as path from 'path';
 import { LocalBatchEngine } from '../../../runtime/engine/engine';
@@ -23,7 +23,8 @@ async function main(): Promise<void> {
   const { jobId } = await engine.submitJob({ jobName: 'survivor', jobQueue: 'q', jobDefinition: 'pid', retryStrategy: { attempts: 2 } });
   engine.subscribe((event) => {
     if ((event.detail as { status?: string }).status === 'RUNNING') {
-      process.stdout.write(`${jobId}\n`);
+      // Two turns of the event loop: the engine writes the RUNNING state (with the attempt's pid) in the next one.
+      setImmediate(() => setImmediate(() => process.stdout.write(`${jobId}\n`)));
     }
   });
 }

@@ -83,3 +83,29 @@ function isAlive(pid: number): boolean {
   const stat = `/proc/${pid}/stat`;
   return !fs.existsSync(stat) || fs.readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
 }
+
+describe('perl helper under load', () => {
+  test('reports exit code 0 for every one of 3,000 processes run two at a time', async () => {
+    // GIVEN: exits landing while the helper reaps in its loop (a handler clobbering $? there once reported 255)
+    const launcher = new HelperLauncher(PERL_HELPER);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchkit-launcher-load-'));
+    const codes = new Map<number | undefined, number>();
+    let next = 0;
+    const slot = async () => {
+      while (next < 3000) {
+        next++;
+        const exit = await launcher.launch({ command: ['true'], environment: { PATH: process.env.PATH! }, workDir: dir, logFile: path.join(dir, 'out.log') }).exited;
+        codes.set(exit.exitCode, (codes.get(exit.exitCode) ?? 0) + 1);
+      }
+    };
+    try {
+      // WHEN
+      await Promise.all([slot(), slot()]);
+    } finally {
+      await launcher.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // THEN
+    expect(Object.fromEntries(codes)).toEqual({ 0: 3000 });
+  });
+});
