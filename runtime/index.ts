@@ -4,6 +4,6 @@
 export * from './model/batch-api';
 export * from './model/events';
 export * from './workflow';
-export { LocalBatchEngine } from './engine/engine';
+export * from './engine';
 export * from './server/server';
 export * from './template/load-template';
