@@ -104,7 +104,10 @@ test('cancel ends a run nobody follows: CANCELLED, its open jobs stopped, later 
   const doc = JSON.parse(status.stdout);
   expect(status.code).toBe(1);
   expect(doc.status).toBe('CANCELLED');
-  expect(doc.steps.map((s: { step: string; status: string }) => [s.step, s.status])).toEqual([['first', 'SUCCEEDED'], ['blocked', 'FAILED'], ['after', 'FAILED']]);
+  expect(doc.steps.slice(0, 2).map((s: { step: string; status: string }) => [s.step, s.status])).toEqual([['first', 'SUCCEEDED'], ['blocked', 'FAILED']]);
+  // `after` was submitted before Ctrl-C (then Batch fails it with its dependency) or not yet
+  // (then cancel submits nothing more): which depends on timing; either way it never ran.
+  expect(doc.steps[2]).toEqual(expect.objectContaining({ step: 'after', status: expect.stringMatching(/^(FAILED|NOT_SUBMITTED)$/) }));
   expect(doc.steps[2].attempts ?? 0).toBe(0);
 });
 
