@@ -21,6 +21,7 @@ export interface JobDefinitionPlacement {
 }
 
 const KINDS: readonly ComputeKind[] = ['EC2', 'SPOT', 'FARGATE', 'FARGATE_SPOT', 'UNMANAGED'];
+const MULTI_NODE_KINDS: readonly ComputeKind[] = ['EC2', 'UNMANAGED'];
 
 /** Judges every job definition of a template against every queue of it. */
 export function placementReport(resources: DeclaredBatchResources): JobDefinitionPlacement[] {
@@ -33,9 +34,11 @@ export function placementReport(resources: DeclaredBatchResources): JobDefinitio
   return resources.jobDefinitions.map((jd) => ({
     jobDefinition: jd.name,
     queues: resources.jobQueues.map((queue) => {
+      const computeEnvironments = queue.computeEnvironments.flatMap((id) => computeById.get(id) ?? []);
       const description = {
         name: queue.name,
-        computeEnvironments: queue.computeEnvironments.flatMap((id) => computeById.get(id) ?? []),
+        // Batch never places multi-node jobs on Spot or Fargate compute.
+        computeEnvironments: jd.type === 'multinode' ? computeEnvironments.filter((ce) => MULTI_NODE_KINDS.includes(ce.kind)) : computeEnvironments,
       };
       return { queue: queue.name, ...worstVerdict(jobsOf(jd).map((job) => placeOnQueue(job, description))) };
     }),

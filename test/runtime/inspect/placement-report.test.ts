@@ -6,11 +6,13 @@ const resources: DeclaredBatchResources = {
     { logicalId: 'Small', name: 'small', kind: 'EC2', instanceTypes: ['c5.xlarge'], maxvCpus: 64 },
     { logicalId: 'Gpu', name: 'gpu', kind: 'EC2', instanceTypes: ['g5.12xlarge'], maxvCpus: 96 },
     { logicalId: 'Fargate', name: 'fargate', kind: 'FARGATE', instanceTypes: [], maxvCpus: 16 },
+    { logicalId: 'Spot', name: 'spot', kind: 'SPOT', instanceTypes: ['c5.xlarge'], maxvCpus: 64 },
   ],
   jobQueues: [
     { logicalId: 'Cpu', name: 'cpu', priority: 1, computeEnvironments: ['Small'] },
     { logicalId: 'Accel', name: 'accel', priority: 2, computeEnvironments: ['Gpu'] },
     { logicalId: 'Serverless', name: 'serverless', priority: 3, computeEnvironments: ['Fargate'] },
+    { logicalId: 'Cheap', name: 'cheap', priority: 4, computeEnvironments: ['Spot'] },
   ],
   jobDefinitions: [
     { logicalId: 'Train', name: 'train', type: 'container', platform: 'EC2', containers: [{ vcpus: 96, memoryMiB: 1024, gpus: 4 }] },
@@ -20,6 +22,11 @@ const resources: DeclaredBatchResources = {
       logicalId: 'Mpi', name: 'mpi', type: 'multinode', platform: 'EC2', numNodes: 2, containers: [
         { targetNodes: '0:0', vcpus: 2, memoryMiB: 1024, instanceType: 'c5.xlarge' },
         { targetNodes: '1:1', vcpus: 8, memoryMiB: 1024, instanceType: 'c5.xlarge' },
+      ],
+    },
+    {
+      logicalId: 'MpiSmall', name: 'mpi-small', type: 'multinode', platform: 'EC2', numNodes: 2, containers: [
+        { targetNodes: '0:1', vcpus: 2, memoryMiB: 1024, instanceType: 'c5.xlarge' },
       ],
     },
   ],
@@ -41,6 +48,12 @@ describe('placement report', () => {
 
   test('fargate jobs are held to fargate sizes', () => {
     expect(report.get('report')!.get('serverless')).toMatchObject({ status: 'never-fits', reason: expect.stringMatching(/3 vCPU/) });
+  });
+
+  test('a multi-node job is never placed on Spot compute', () => {
+    expect(report.get('tiny')!.get('cheap')!.status).toBe('fits');
+    expect(report.get('mpi-small')!.get('cpu')!.status).toBe('fits');
+    expect(report.get('mpi-small')!.get('cheap')).toMatchObject({ status: 'never-fits', reason: expect.stringContaining("queue 'cheap' has no") });
   });
 
   test('a multi-node job fits only where every node group fits', () => {
