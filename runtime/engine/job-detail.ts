@@ -47,7 +47,7 @@ export function renderJobDetail(scope: ArnScope, job: JobRecord): batch.JobDetai
   if (job.kind === 'array') {
     detail.arrayProperties = { size: request.arrayProperties!.size, statusSummary: { ...job.summary! } };
   } else if (job.kind === 'child') {
-    detail.arrayProperties = { size: request.arrayProperties!.size, index: job.index };
+    detail.arrayProperties = { index: job.index };
   }
   if (job.kind === 'multinode') {
     detail.nodeProperties = { ...spec.jobDefinition.nodeProperties!, numNodes: spec.numNodes };
@@ -82,7 +82,7 @@ export function renderJobSummary(scope: ArnScope, job: JobRecord): batch.JobSumm
   if (job.kind === 'array') {
     summary.arrayProperties = { size: job.spec.request.arrayProperties!.size };
   } else if (job.kind === 'child') {
-    summary.arrayProperties = { size: job.spec.request.arrayProperties!.size, index: job.index };
+    summary.arrayProperties = { index: job.index };
   } else if (job.kind === 'node') {
     summary.nodeProperties = { nodeIndex: job.index, numNodes: job.spec.numNodes, isMainNode: job.index === job.spec.jobDefinition.nodeProperties!.mainNode };
   } else if (job.kind === 'multinode') {
