@@ -3,6 +3,7 @@
  * CLI (`batchkit run/status/watch/resume/cancel`) is built on. One code path for AWS Batch
  * and the local engine: everything goes through the SDK's `BatchClient`.
  */
+import { setMaxListeners } from 'events';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { assertNoSdkRetries, BatchCalls } from './batch-calls';
 import { describeError, RunNotFoundError, WaitAbortedError, WorkflowConfigurationError } from './errors';
@@ -261,6 +262,9 @@ function launch(journal: Journal, runId: string, workflow: Workflow, references:
   };
   // Aborted by close(), or by wait()'s signal: submission stops between jobs; resume completes it.
   const stopping = new AbortController();
+  // Every concurrent submit, backoff and poll sleep listens on this one signal: more than
+  // Node's default of 10 listeners is expected, not a leak (each sleep removes its own).
+  setMaxListeners(0, stopping.signal);
   const calls = callsFor(options.client, services, options.backoff ?? {}, emit, runId, options.submitsPerSecond, stopping.signal);
   const plan = planWorkflow(workflow);
   const alreadyEnded = isFinal(journal.getRun(runId)!);
