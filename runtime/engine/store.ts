@@ -7,31 +7,12 @@
  * a fresh 10,000-child array is one `job_specs` row.
  */
 import Database from 'better-sqlite3';
-import type { JobStatus } from '../model/job-states';
-import type { AttemptRecord, JobKind, JobRecord, JobSpec } from './job-record';
+import type { JobKind, JobRecord, JobSpec } from './job-record';
 import type { ResourceKind } from './resources';
 
 /** The mutable part of a job record, as stored. */
-export interface StoredJobState {
-  /** Status. */
-  status: JobStatus;
-  /** Status reason. */
-  statusReason?: string;
-  /** Epoch ms of the latest start. */
-  startedAt?: number;
-  /** Epoch ms of the end. */
-  stoppedAt?: number;
-  /** Finished attempts. */
-  attempts?: AttemptRecord[];
-  /** The attempt in progress when the state was written. */
-  current?: AttemptRecord;
-  /** Cancelled. */
-  isCancelled?: boolean;
-  /** Terminated. */
-  isTerminated?: boolean;
-  /** Tags after TagResource/UntagResource. */
-  changedTags?: Record<string, string>;
-}
+export type StoredJobState = Pick<JobRecord,
+  'status' | 'statusReason' | 'startedAt' | 'stoppedAt' | 'attempts' | 'current' | 'isCancelled' | 'isTerminated' | 'changedTags'>;
 
 /** A top-level job as stored: its immutable part. */
 export interface StoredJob {
