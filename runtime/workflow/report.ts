@@ -2,7 +2,7 @@
  * A run's status as the CLI shows it, built from the journal alone so it stays available
  * after the submitting process is gone and after Batch has forgotten the jobs.
  */
-import { Journal, RunState, RunTarget } from './journal';
+import { FailureRecord, Journal, RunState, RunTarget } from './journal';
 import { validateWorkflow } from './validate';
 
 /** Where a step stands. */
@@ -32,21 +32,7 @@ export interface StepReport {
 }
 
 /** A step that failed on its own, and what failed because of it. */
-export interface FailureReport {
-  /** The step that failed. */
-  readonly step: string;
-  /** The failed job (an array child's id for array steps: `<parent>:<index>`). */
-  readonly jobId: string;
-  /** Array index of the failed child. @default - not an array child */
-  readonly arrayIndex?: number;
-  /** Attempt number that failed last. @default - unknown */
-  readonly attempt?: number;
-  /** Exit code. @default - unknown (e.g. cancelled before start) */
-  readonly exitCode?: number;
-  /** Batch's reason. @default - none */
-  readonly statusReason?: string;
-  /** Log stream of the failed attempt. @default - none */
-  readonly logStreamName?: string;
+export interface FailureReport extends Omit<FailureRecord, 'runId'> {
   /** Steps that failed because this one did (transitively). */
   readonly failedDependents: readonly string[];
 }
