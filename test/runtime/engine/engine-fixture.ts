@@ -3,6 +3,7 @@
  * queue, a helper to register job definitions, an event recorder and bounded waits.
  */
 import type * as batch from '@aws-sdk/client-batch';
+import * as fs from 'fs';
 import { EngineClock } from '../../../runtime/engine/clock';
 import { LocalBatchEngine, LocalEngineOptions } from '../../../runtime/engine/engine';
 import type { BatchEventEnvelope } from '../../../runtime/model/events';
@@ -101,6 +102,17 @@ export async function eventually(condition: () => boolean | Promise<boolean>, wh
 }
 
 /** Re-exported so tests type their clocks without reaching into the engine. */
+/** Alive and not a zombie (a killed orphan stays a zombie until whoever adopted it reaps it). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = `/proc/${pid}/stat`;
+  return !fs.existsSync(stat) || fs.readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
+}
+
 export type { EngineClock };
 
 /**

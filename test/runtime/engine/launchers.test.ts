@@ -4,7 +4,7 @@ import * as path from 'path';
 import { HelperLauncher } from '../../../runtime/engine/helper-launcher';
 import { PERL_HELPER, SHELL_HELPER } from '../../../runtime/engine/helper-programs';
 import { HostProcessLauncher, ProcessLauncher } from '../../../runtime/engine/launcher';
-import { eventually } from './engine-fixture';
+import { eventually, isProcessAlive } from './engine-fixture';
 
 const launchers: [string, () => ProcessLauncher][] = [
   ['perl helper', () => new HelperLauncher(PERL_HELPER)],
@@ -61,7 +61,7 @@ describe.each(launchers)('%s launcher', (_name, create) => {
     launched.signal('SIGKILL');
     // THEN
     expect(await launched.exited).toEqual({ exitCode: 137 });
-    await eventually(() => !isAlive(childPid), 'the grandchild to be killed too');
+    await eventually(() => !isProcessAlive(childPid), 'the grandchild to be killed too');
   });
 
   test('a command that does not exist is a start error, not an exit code', async () => {
@@ -73,16 +73,6 @@ describe.each(launchers)('%s launcher', (_name, create) => {
   });
 });
 
-/** Alive and not a zombie (a killed orphan stays a zombie until whoever adopted it reaps it). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  return !fs.existsSync(stat) || fs.readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
-}
 
 describe('perl helper under load', () => {
   test('reports exit code 0 for every one of 3,000 processes run two at a time', async () => {

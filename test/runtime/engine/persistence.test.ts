@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HOST_TERMINATED_REASON } from '../../../runtime/engine/engine';
-import { eventually, EngineFixture, openEngine, WAIT_FOR_GATE } from './engine-fixture';
+import { eventually, EngineFixture, openEngine, WAIT_FOR_GATE, isProcessAlive } from './engine-fixture';
 
 describe('persistence', () => {
   let dataDir: string;
@@ -135,23 +135,13 @@ describe('persistence', () => {
       // THEN: the retry ran, and the attempt the crashed engine left running was stopped
       expect(detail.status).toBe('SUCCEEDED');
       expect(detail.attempts!.map((attempt) => attempt.statusReason)).toEqual([HOST_TERMINATED_REASON, 'Essential container in task exited']);
-      await eventually(() => !isRunning(orphanPid), 'the orphaned attempt to be killed');
+      await eventually(() => !isProcessAlive(orphanPid), 'the orphaned attempt to be killed');
     } finally {
       killQuietly(orphanPid);
     }
   });
 });
 
-/** Alive and not a zombie (a killed orphan stays a zombie until whoever adopted it reaps it). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  const stat = `/proc/${pid}/stat`;
-  return !fs.existsSync(stat) || fs.readFileSync(stat, 'utf8').split(') ')[1]?.[0] !== 'Z';
-}
 
 function killQuietly(pid: number): void {
   try {
