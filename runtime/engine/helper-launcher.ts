@@ -1,5 +1,5 @@
 /**
- * The default launcher: one long-lived helper program (perl, or sh with `setsid`) forks every
+ * The default launcher: one long-lived helper program (native, perl, or sh with `setsid`) forks every
  * attempt, so the engine's large Node process never forks. Forking Node costs milliseconds per
  * process (it grows with the heap), which made the engine several times slower than `xargs -P`
  * on short jobs; a small helper forks for about what xargs pays. Each attempt runs in its own
@@ -106,13 +106,13 @@ export class HelperLauncher implements ProcessLauncher {
   }
 
   /**
-   * An idle helper must not keep Node running; a helper with attempts in flight must, and gets a
-   * wake-up line every 50 ms (see the perl helper: an exit signalled just before its blocking read
-   * is reported on the next line it reads).
+   * An idle helper must not keep Node running; a helper with attempts in flight must, and the perl
+   * helper gets a wake-up line every 50 ms (an exit signalled just before its blocking read is
+   * reported on the next line it reads).
    */
   private holdEventLoop(hold: boolean): void {
     const helper = this.helper;
-    if (hold && !this.wakeUps && helper) {
+    if (hold && !this.wakeUps && helper && this.program.needsWakeUps) {
       this.wakeUps = setInterval(() => helper.stdin.write('\n'), WAKE_UP_INTERVAL_MS);
     } else if (!hold && this.wakeUps) {
       clearInterval(this.wakeUps);

@@ -1,8 +1,10 @@
 /**
  * The small programs a `HelperLauncher` can run to fork attempts on Node's behalf, and how each
- * is told what to start. Both answer on stdout with `S <id> <pid>` once the attempt is forked and
+ * is told what to start. All answer on stdout with `S <id> <pid>` once the attempt is forked and
  * `E <id> <exit code>` once it ended (128 + signal when a signal killed it).
  *
+ * - native (see `native-helper.ts`): a small C program compiled on first use; `vfork` + `exec`
+ *   per attempt, for less than `xargs` pays. The default wherever a C compiler works.
  * - perl (present on macOS and on Debian/Ubuntu as the essential perl-base): one fork, `setsid`,
  *   `exec` per attempt, the cost `xargs` pays; it also makes the work dir and opens the log, so
  *   the engine's event loop does no file system work per attempt.
@@ -12,6 +14,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import type { LaunchRequest } from './launcher';
+import { buildNativeHelper, nativeHelperProgram } from './native-helper';
 
 /** A helper program: how to start it and how to encode one attempt as a line of its stdin. */
 export interface HelperProgram {
@@ -19,10 +22,12 @@ export interface HelperProgram {
   readonly name: string;
   /** argv of the helper. */
   readonly argv: readonly string[];
-  /** One line (ending in a newline) asking the helper to start an attempt. */
-  encode(id: number, request: LaunchRequest): string;
+  /** The bytes asking the helper to start an attempt (a line for the script helpers, a frame for the native one). */
+  encode(id: number, request: LaunchRequest): string | Buffer;
   /** Whether the helper creates the work dir and the log file itself (before it reports `S`). */
   readonly createsFiles: boolean;
+  /** Whether the helper must be sent an empty line every 50 ms while attempts run, to report exits it may have missed (perl). */
+  readonly needsWakeUps: boolean;
 }
 
 /** Hex-encoded fields: nothing a job passes can break the line protocol. */
@@ -113,6 +118,7 @@ while (defined(my $line = <STDIN>)) {
 export const PERL_HELPER: HelperProgram = {
   name: 'perl',
   createsFiles: true,
+  needsWakeUps: true,
   argv: ['perl', '-e', PERL_SCRIPT],
   encode(id, request) {
     const environment = Object.entries(request.environment).map(([name, value]) => `${name}=${value}`);
@@ -135,6 +141,7 @@ function quote(value: string): string {
 export const SHELL_HELPER: HelperProgram = {
   name: 'sh',
   createsFiles: false,
+  needsWakeUps: false,
   argv: ['/bin/sh'],
   encode(id, request) {
     const names = Object.keys(request.environment);
@@ -148,16 +155,46 @@ export const SHELL_HELPER: HelperProgram = {
   },
 };
 
-/** The fastest helper this host can run, or `undefined` (then the engine spawns from Node). */
+/** What `BATCHKIT_PROCESS_HELPER` may ask for. */
+const HELPER_CHOICES = ['native', 'perl', 'sh', 'node'] as const;
+
+let chosen: { helper: HelperProgram | undefined } | undefined;
+
+/**
+ * The fastest helper this host can run, or `undefined` (then the engine spawns from Node):
+ * native, else perl, else sh. Decided once per process. `BATCHKIT_PROCESS_HELPER` (`native`,
+ * `perl`, `sh` or `node`) asks for one; an error says why it cannot be had.
+ */
 export function availableHelper(): HelperProgram | undefined {
-  if (process.platform === 'win32') {
+  chosen ??= { helper: chooseHelper(process.env.BATCHKIT_PROCESS_HELPER) };
+  return chosen.helper;
+}
+
+/** The helper `BATCHKIT_PROCESS_HELPER` = `asked` gives (empty or unset: the fastest available). */
+export function chooseHelper(asked: string | undefined): HelperProgram | undefined {
+  if (asked !== undefined && asked !== '' && !(HELPER_CHOICES as readonly string[]).includes(asked)) {
+    throw new Error(`BATCHKIT_PROCESS_HELPER is ${JSON.stringify(asked)}: expected one of ${HELPER_CHOICES.join(', ')}`);
+  }
+  if (process.platform === 'win32' || asked === 'node') {
     return undefined;
   }
-  if (spawnSync('perl', ['-MPOSIX', '-e', '1'], { stdio: 'ignore' }).status === 0) {
+  if (!asked || asked === 'native') {
+    const build = buildNativeHelper();
+    if ('binary' in build) {
+      return nativeHelperProgram(build.binary);
+    }
+    if (asked === 'native') {
+      throw new Error(`BATCHKIT_PROCESS_HELPER is native but the helper cannot be built: ${build.failure}`);
+    }
+  }
+  if ((!asked || asked === 'perl') && spawnSync('perl', ['-MPOSIX', '-e', '1'], { stdio: 'ignore' }).status === 0) {
     return PERL_HELPER;
   }
-  if (fs.existsSync('/bin/sh') && spawnSync('/bin/sh', ['-c', 'command -v setsid'], { stdio: 'ignore' }).status === 0) {
+  if ((!asked || asked === 'sh') && fs.existsSync('/bin/sh') && spawnSync('/bin/sh', ['-c', 'command -v setsid'], { stdio: 'ignore' }).status === 0) {
     return SHELL_HELPER;
+  }
+  if (asked) {
+    throw new Error(`BATCHKIT_PROCESS_HELPER is ${asked} but this host cannot run it`);
   }
   return undefined;
 }

@@ -10,6 +10,8 @@ export { HostProcessLauncher } from './launcher';
 export type { LaunchRequest, LaunchedProcess, ProcessExit, ProcessLauncher } from './launcher';
 export { HelperLauncher } from './helper-launcher';
 export { PERL_HELPER, SHELL_HELPER, availableHelper } from './helper-programs';
+export { buildNativeHelper, helperCacheDir, nativeHelperProgram } from './native-helper';
+export type { NativeHelperBuild } from './native-helper';
 export type { HelperProgram } from './helper-programs';
 export { JOB_RESOURCE_REASON, MAX_RESOURCE_REASON } from './scheduler';
 export type { HostCapacity } from './scheduler';

@@ -2,11 +2,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HelperLauncher } from '../../../runtime/engine/helper-launcher';
-import { PERL_HELPER, SHELL_HELPER } from '../../../runtime/engine/helper-programs';
+import { chooseHelper, PERL_HELPER, SHELL_HELPER } from '../../../runtime/engine/helper-programs';
 import { HostProcessLauncher, ProcessLauncher } from '../../../runtime/engine/launcher';
-import { eventually, isProcessAlive } from './engine-fixture';
+import { buildNativeHelper, nativeHelperProgram } from '../../../runtime/engine/native-helper';
+import { eventually, isProcessAlive, nativeHelper } from './engine-fixture';
 
 const launchers: [string, () => ProcessLauncher][] = [
+  ['native helper', () => new HelperLauncher(nativeHelper())],
   ['perl helper', () => new HelperLauncher(PERL_HELPER)],
   ['sh helper', () => new HelperLauncher(SHELL_HELPER)],
   ['Node spawn', () => new HostProcessLauncher()],
@@ -74,10 +76,10 @@ describe.each(launchers)('%s launcher', (_name, create) => {
 });
 
 
-describe('perl helper under load', () => {
+describe.each([['perl', () => PERL_HELPER], ['native', nativeHelper]])('%s helper under load', (_name, program) => {
   test('reports exit code 0 for every one of 3,000 processes run two at a time', async () => {
     // GIVEN: exits landing while the helper reaps in its loop (a handler clobbering $? there once reported 255)
-    const launcher = new HelperLauncher(PERL_HELPER);
+    const launcher = new HelperLauncher(program());
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchkit-launcher-load-'));
     const codes = new Map<number | undefined, number>();
     let next = 0;
@@ -97,5 +99,64 @@ describe('perl helper under load', () => {
     }
     // THEN
     expect(Object.fromEntries(codes)).toEqual({ 0: 3000 });
+  });
+});
+
+describe('building the native helper', () => {
+  let cacheDir: string;
+  beforeEach(() => {
+    cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchkit-helper-cache-'));
+  });
+  afterEach(() => fs.rmSync(cacheDir, { recursive: true, force: true }));
+
+  test('compiles once into the cache, then reuses the binary without a compiler', () => {
+    // GIVEN
+    const first = buildNativeHelper(cacheDir);
+    expect(first).toEqual({ binary: expect.stringMatching(new RegExp(`^${cacheDir}/process-helper-[0-9a-f]{16}$`)) });
+    // WHEN: the compiler is gone
+    const second = buildNativeHelper(cacheDir, '/nonexistent/cc');
+    // THEN: the cached binary is used, and no scratch files are left behind
+    expect(second).toEqual(first);
+    expect(fs.readdirSync(cacheDir)).toEqual([path.basename((first as { binary: string }).binary)]);
+  });
+
+  test('without a working compiler there is no binary, and the failure says which compiler', () => {
+    const build = buildNativeHelper(cacheDir, '/nonexistent/cc');
+    expect(build).toEqual({ failure: expect.stringContaining('/nonexistent/cc failed: ') });
+    expect(fs.readdirSync(cacheDir)).toEqual([]);
+  });
+
+  test('a request too large for its first read buffer (64 KiB) still runs', async () => {
+    // GIVEN: an environment of about 200 KiB (two variables: Linux caps one at 128 KiB)
+    const launcher = new HelperLauncher(nativeHelperProgram((buildNativeHelper(cacheDir) as { binary: string }).binary));
+    const environment: Record<string, string> = { PATH: process.env.PATH!, BIG: 'x'.repeat(100 * 1024), BIGGER: 'y'.repeat(100 * 1024) };
+    const logFile = path.join(cacheDir, 'big.log');
+    try {
+      // WHEN
+      const exit = await launcher.launch({ command: ['sh', '-c', 'echo \${#BIG} \${#BIGGER}'], environment, workDir: path.join(cacheDir, 'work', 'attempt-1'), logFile }).exited;
+      // THEN
+      expect(exit).toEqual({ exitCode: 0 });
+      expect(fs.readFileSync(logFile, 'utf8')).toBe(`${100 * 1024} ${100 * 1024}\n`);
+    } finally {
+      await launcher.close();
+    }
+  });
+});
+
+describe('choosing a helper (BATCHKIT_PROCESS_HELPER)', () => {
+  test('unset picks the native helper where a compiler works, as on these machines', () => {
+    expect(chooseHelper(undefined)?.name).toBe('native');
+    expect(chooseHelper('')?.name).toBe('native');
+  });
+
+  test('each choice gives that helper, and node gives none (the engine spawns from Node)', () => {
+    expect(chooseHelper('native')?.name).toBe('native');
+    expect(chooseHelper('perl')).toBe(PERL_HELPER);
+    expect(chooseHelper('sh')).toBe(SHELL_HELPER);
+    expect(chooseHelper('node')).toBeUndefined();
+  });
+
+  test('an unknown choice is an error naming what was given and what is expected', () => {
+    expect(() => chooseHelper('python')).toThrow('BATCHKIT_PROCESS_HELPER is "python": expected one of native, perl, sh, node');
   });
 });
