@@ -42,6 +42,8 @@ export class EngineStore {
   private readonly putSpec: Database.Statement;
   private readonly putState: Database.Statement;
   private readonly pendingResources = new Map<string, { kind: ResourceKind; key: string; body: object | undefined }>();
+  /** Made once: better-sqlite3 builds a new wrapper on every `transaction()` call, a cost otherwise paid per SubmitJob. */
+  private readonly writeTransaction: (newJobs: Iterable<JobRecord>, changedJobs: Iterable<JobRecord>) => void;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -52,6 +54,7 @@ export class EngineStore {
     this.removeResource = this.db.prepare('DELETE FROM resources WHERE kind = ? AND key = ?');
     this.putSpec = this.db.prepare('INSERT OR REPLACE INTO job_specs (job_id, seq, kind, created_at, spec) VALUES (?, ?, ?, ?, ?)');
     this.putState = this.db.prepare('INSERT OR REPLACE INTO job_states (job_id, state) VALUES (?, ?)');
+    this.writeTransaction = this.db.transaction((newJobs: Iterable<JobRecord>, changedJobs: Iterable<JobRecord>) => this.writeChanges(newJobs, changedJobs));
   }
 
   /** Queues a resource change for the next `write` (`body` undefined = deleted). */
@@ -61,23 +64,24 @@ export class EngineStore {
 
   /** Writes new jobs, changed job states and queued resource changes in one transaction. */
   public write(newJobs: Iterable<JobRecord>, changedJobs: Iterable<JobRecord>): void {
-    const transaction = this.db.transaction(() => {
-      for (const change of this.pendingResources.values()) {
-        if (change.body === undefined) {
-          this.removeResource.run(change.kind, change.key);
-        } else {
-          this.putResource.run(change.kind, change.key, JSON.stringify(change.body));
-        }
+    this.writeTransaction(newJobs, changedJobs);
+  }
+
+  private writeChanges(newJobs: Iterable<JobRecord>, changedJobs: Iterable<JobRecord>): void {
+    for (const change of this.pendingResources.values()) {
+      if (change.body === undefined) {
+        this.removeResource.run(change.kind, change.key);
+      } else {
+        this.putResource.run(change.kind, change.key, JSON.stringify(change.body));
       }
-      this.pendingResources.clear();
-      for (const job of newJobs) {
-        this.putSpec.run(job.jobId, job.seq, job.kind, job.createdAt, JSON.stringify(job.spec));
-      }
-      for (const job of changedJobs) {
-        this.putState.run(job.jobId, JSON.stringify(storedState(job)));
-      }
-    });
-    transaction();
+    }
+    this.pendingResources.clear();
+    for (const job of newJobs) {
+      this.putSpec.run(job.jobId, job.seq, job.kind, job.createdAt, JSON.stringify(job.spec));
+    }
+    for (const job of changedJobs) {
+      this.putState.run(job.jobId, JSON.stringify(storedState(job)));
+    }
   }
 
   /** Every stored resource, in insertion order. */
