@@ -6,8 +6,8 @@
  *
  * Why C: on 2 cores, a job of `true` costs about 0.9 ms of CPU, and the perl helper added about
  * 0.3 ms per attempt in perl alone (decoding its line, forking a 10 MB interpreter), which kept
- * the engine at about 2x `xargs -P 2`. `vfork` costs tens of microseconds whatever the helper's
- * size, and `poll` on a self-pipe woken by SIGCHLD reports every exit at once, with no window in
+ * the engine at about 2x `xargs -P 2`. `vfork` (Linux; `fork` elsewhere) costs tens of
+ * microseconds whatever the helper's size, and `poll` on a self-pipe woken by SIGCHLD reports every exit at once, with no window in
  * which a signal waits for the next request (the perl helper needs a nudge every 50 ms for that).
  *
  * Protocol: each request is a frame, `u32 length` then `u32 id, u32 argc, u32 envc` and
@@ -43,6 +43,14 @@ const NATIVE_HELPER_SOURCE = String.raw`
 
 /* A request larger than this is a protocol error (the engine's own limits are far smaller). */
 #define MAX_FRAME (64u * 1024u * 1024u)
+
+/* Linux's vfork gives the child its own signal dispositions, which the child resets below; other
+   systems get fork, cheap enough for a process this small. */
+#ifdef __linux__
+#define SPAWN_FORK vfork
+#else
+#define SPAWN_FORK fork
+#endif
 
 struct child { pid_t pid; uint32_t id; };
 static struct child *children;
@@ -169,7 +177,7 @@ static void launch(char *body, uint32_t length) {
   sigset_t all, previous;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &previous);
-  pid_t pid = vfork();
+  pid_t pid = SPAWN_FORK();
   if (pid == 0) {
     signal(SIGCHLD, SIG_DFL);
     signal(SIGPIPE, SIG_DFL); /* ignored here; a job must see the default */
