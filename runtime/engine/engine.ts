@@ -17,6 +17,7 @@ import { EngineClock, systemClock } from './clock';
 import { checkTags, invalid, requireString, shown } from './errors';
 import { EventBus } from './event-bus';
 import { renderJobDetail, renderJobSummary } from './job-detail';
+import { containerNeeds } from './job-container';
 import { JobGraph } from './job-graph';
 import { listJobRecords } from './job-listing';
 import type { JobKind, JobRecord } from './job-record';
@@ -177,6 +178,26 @@ export class LocalBatchEngine implements BatchApi {
     this.submitted.push(job);
     this.requestTick();
     return { jobArn: jobArn(this.scope, job.jobId), jobName: spec.request.jobName, jobId: job.jobId };
+  }
+
+  /**
+   * Whether a container job of this definition (as registered, no overrides) could ever start on
+   * this queue here: an enabled queue of the definition's platform (EC2 or Fargate) with an enabled
+   * compute environment large enough when empty.
+   */
+  public canEverRun(jobQueue: string, jobDefinition: string): boolean {
+    const queue = this.resources.findJobQueue(jobQueue);
+    let definition: batch.JobDefinition;
+    try {
+      definition = this.resources.resolveJobDefinition(jobDefinition);
+    } catch {
+      return false;
+    }
+    const fargateQueue = (queue?.computeEnvironmentOrder ?? [])
+      .some((entry) => this.resources.findComputeEnvironment(entry.computeEnvironment!)?.computeResources?.type?.startsWith('FARGATE'));
+    const fargateDefinition = (definition.platformCapabilities ?? []).includes('FARGATE');
+    return queue?.state === 'ENABLED' && fargateQueue === fargateDefinition && definition.type === 'container'
+      && definition.containerProperties !== undefined && this.scheduler.canEverPlace(queue, containerNeeds(definition.containerProperties));
   }
 
   /** DescribeJobs: at most 100 ids; unknown ids are left out, as AWS does. */

@@ -75,6 +75,11 @@ export class Scheduler {
     return { milliVcpus: vcpus * 1000, memoryMiB: this.host.memoryMiB, gpus: this.host.gpus ?? 0 };
   }
 
+  /** Whether a job needing `needs` fits one of the queue's enabled compute environments when it is empty. */
+  public canEverPlace(queue: batch.JobQueueDetail, needs: ResourceNeeds): boolean {
+    return this.enabledComputeEnvironments(queue).some((ce) => fits(this.capacityOf(ce), needs));
+  }
+
   /** One placement pass over every enabled queue; starts what fits now. */
   public place(): void {
     const queues = [...this.resources.jobQueues.values()]
@@ -89,9 +94,7 @@ export class Scheduler {
 
   private placeQueue(queue: batch.JobQueueDetail, awaited: Set<string>): void {
     const heap = this.heaps.get(queue.jobQueueName!)!;
-    const computeEnvironments = (queue.computeEnvironmentOrder ?? [])
-      .map((entry) => this.resources.findComputeEnvironment(entry.computeEnvironment!))
-      .filter((ce): ce is batch.ComputeEnvironmentDetail => ce?.state === 'ENABLED');
+    const computeEnvironments = this.enabledComputeEnvironments(queue);
     if (computeEnvironments.length === 0) {
       return;
     }
@@ -117,6 +120,12 @@ export class Scheduler {
       }
       return;
     }
+  }
+
+  private enabledComputeEnvironments(queue: batch.JobQueueDetail): batch.ComputeEnvironmentDetail[] {
+    return (queue.computeEnvironmentOrder ?? [])
+      .map((entry) => this.resources.findComputeEnvironment(entry.computeEnvironment!))
+      .filter((ce): ce is batch.ComputeEnvironmentDetail => ce?.state === 'ENABLED');
   }
 
   private blockedReason(computeEnvironments: batch.ComputeEnvironmentDetail[], needs: ResourceNeeds): string {

@@ -6,6 +6,8 @@ import { accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { LocalBatchEngine } from '../../engine/engine';
+import { containerNeeds } from '../../engine/job-container';
+import { DEFAULT_JOIN_JOB_DEFINITION_NAME } from '../../model/join-jobs';
 import { startBatchServer, type RunningBatchServer, type SigV4Options } from '../../server/server';
 import { loadTemplate, TemplateReadError, type LoadReport } from '../../template/load-template';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
@@ -105,7 +107,7 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
       const ready: LocalServeReady = { endpoint: server.url, dataDir, resources, findings };
       output.stdout.write(`${JSON.stringify(ready)}\n`);
     } else {
-      printReady(server.url, dataDir, reports, output);
+      printReady(server.url, dataDir, reports, await exampleSubmission(engine, reports), output);
     }
     await stopSignal.received;
     output.info('stopping: closing the server and the engine');
@@ -117,7 +119,7 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
   }
 }
 
-function printReady(url: string, dataDir: string, reports: LoadReport[], output: Output): void {
+function printReady(url: string, dataDir: string, reports: LoadReport[], example: ExampleSubmission, output: Output): void {
   const { bold, cyan, dim } = output.style;
   output.info(`${bold('batchkit local engine')} listening on ${cyan(url)} ${dim(`(data in ${dataDir})`)}`);
   const resources = reports.flatMap((r) => r.resources);
@@ -125,12 +127,42 @@ function printReady(url: string, dataDir: string, reports: LoadReport[], output:
     const rows = resources.map((r) => [r.type.replace('AWS::Batch::', ''), r.name, r.constructPath ?? r.logicalId, r.status]);
     for (const line of formatTable(['type', 'name', 'construct', 'status'], rows)) output.plain(line);
   }
-  const queue = resources.find((r) => r.type === 'AWS::Batch::JobQueue')?.name ?? '<queue>';
-  const definition = resources.find((r) => r.type === 'AWS::Batch::JobDefinition')?.name ?? '<job definition>';
+  const { queue, definition } = example;
   output.plain('');
+  if (!example.runnable) {
+    output.plain(dim('No job definition of these templates fits a queue on this machine as registered: override its resourceRequirements with --container-overrides.'));
+  }
   output.plain(`Try: aws batch submit-job --job-name hello --job-queue ${queue} --job-definition ${definition} --endpoint-url ${url}`);
   output.plain(`     aws batch list-jobs --job-queue ${queue} --job-status SUCCEEDED --endpoint-url ${url}`);
   output.plain(dim('Press Ctrl-C to stop.'));
+}
+
+/** The queue and job definition the start-up hint suggests, and whether such a job can run here. */
+interface ExampleSubmission {
+  readonly queue: string;
+  readonly definition: string;
+  readonly runnable: boolean;
+}
+
+/**
+ * The smallest job definition (vCPUs, then memory) that one of the loaded queues can run on this
+ * machine; the workflow join job's definition is left out (it runs `true` for the runtime).
+ */
+async function exampleSubmission(engine: LocalBatchEngine, reports: LoadReport[]): Promise<ExampleSubmission> {
+  const resources = reports.flatMap((r) => r.resources);
+  const queues = resources.filter((r) => r.type === 'AWS::Batch::JobQueue').map((r) => r.name);
+  const sized = await Promise.all(resources.filter((r) => r.type === 'AWS::Batch::JobDefinition' && r.name !== DEFAULT_JOIN_JOB_DEFINITION_NAME).map(async (r) => {
+    const container = (await engine.describeJobDefinitions({ jobDefinitionName: r.name, status: 'ACTIVE' })).jobDefinitions?.[0]?.containerProperties;
+    return { name: r.name, needs: container ? containerNeeds(container) : { milliVcpus: Infinity, memoryMiB: Infinity } };
+  }));
+  const definitions = sized.sort((a, b) => a.needs.milliVcpus - b.needs.milliVcpus || a.needs.memoryMiB - b.needs.memoryMiB).map((d) => d.name);
+  for (const definition of definitions) {
+    const queue = queues.find((q) => engine.canEverRun(q, definition));
+    if (queue) {
+      return { queue, definition, runnable: true };
+    }
+  }
+  return { queue: queues[0] ?? '<queue>', definition: definitions[0] ?? '<job definition>', runnable: queues.length === 0 || definitions.length === 0 };
 }
 
 function printFindings(findings: LoadReport['findings'], output: Output): void {

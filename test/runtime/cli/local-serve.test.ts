@@ -121,7 +121,7 @@ describe('batchkit local serve', () => {
     expect(await run.exit).toBe(0);
   });
 
-  test('prints the endpoint and an aws CLI example for people', async () => {
+  test('prints the endpoint and an aws CLI example that runs here: the smallest job definition a queue can place', async () => {
     // GIVEN
     const run = serve(['--port', '0', '--template', exampleTemplate]);
     // WHEN
@@ -133,7 +133,9 @@ describe('batchkit local serve', () => {
     const text = run.stdoutLines.join('\n');
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
     expect(url).toBeDefined();
-    expect(text).toContain(`aws batch submit-job --job-name hello --job-queue batchkit-urgent --job-definition batchkit-etl --endpoint-url ${url}`);
+    // batchkit-etl (4 vCPUs) would stay RUNNABLE on a small machine; batchkit-report (1 vCPU, 2 GiB, Fargate) runs on the Fargate queue
+    expect(text).toContain(`aws batch submit-job --job-name hello --job-queue batchkit-background --job-definition batchkit-report --endpoint-url ${url}`);
+    expect(text).not.toContain('No job definition of these templates fits');
     expect(existsSync(join(tempDir, '.batchkit', 'local'))).toBe(true);
   });
 

@@ -77,4 +77,35 @@ describe('compute environments, queues and job definitions', () => {
   test('fails when a multinode job definition has no node properties', async () => {
     await expect(engine.registerJobDefinition({ jobDefinitionName: 'mnp', type: 'multinode' })).rejects.toThrow('nodeProperties is required for a multinode job definition "mnp"');
   });
+
+  test('canEverRun: a definition fits a queue of its platform whose enabled compute environments can hold it', async () => {
+    // GIVEN: a 2-vCPU, 2 GiB host; an EC2 queue and a Fargate queue
+    await managed('ec2');
+    await managed('fargate', 'FARGATE');
+    await engine.createJobQueue({ jobQueueName: 'ec2-q', priority: 1, computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ec2' }] });
+    await engine.createJobQueue({ jobQueueName: 'fargate-q', priority: 1, computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'fargate' }] });
+    const define = (jobDefinitionName: string, vcpus: string, memory: string, platformCapabilities?: batch.PlatformCapability[]) => engine.registerJobDefinition({
+      jobDefinitionName, type: 'container', platformCapabilities,
+      containerProperties: { image: 'x', command: ['true'], resourceRequirements: [{ type: 'VCPU', value: vcpus }, { type: 'MEMORY', value: memory }] },
+    });
+    await define('small', '1', '512');
+    await define('wide', '4', '512');
+    await define('heavy', '1', '4096');
+    await define('serverless', '1', '512', ['FARGATE']);
+    // THEN
+    expect(engine.canEverRun('ec2-q', 'small')).toBe(true);
+    expect(engine.canEverRun('ec2-q', 'wide')).toBe(false);
+    expect(engine.canEverRun('ec2-q', 'heavy')).toBe(false);
+    expect(engine.canEverRun('ec2-q', 'serverless')).toBe(false);
+    expect(engine.canEverRun('fargate-q', 'serverless')).toBe(true);
+    expect(engine.canEverRun('fargate-q', 'small')).toBe(false);
+    expect(engine.canEverRun('ec2-q', 'no-such-definition')).toBe(false);
+    expect(engine.canEverRun('no-such-queue', 'small')).toBe(false);
+    // WHEN: the only compute environment is disabled, or the queue is
+    await engine.updateComputeEnvironment({ computeEnvironment: 'ec2', state: 'DISABLED' });
+    expect(engine.canEverRun('ec2-q', 'small')).toBe(false);
+    await engine.updateComputeEnvironment({ computeEnvironment: 'ec2', state: 'ENABLED' });
+    await engine.updateJobQueue({ jobQueue: 'ec2-q', state: 'DISABLED' });
+    expect(engine.canEverRun('ec2-q', 'small')).toBe(false);
+  });
 });
