@@ -3,7 +3,9 @@
  */
 import * as fs from 'fs';
 import * as os from 'os';
+import type { ArnScope } from '../model/arns';
 import type { EngineClock } from './clock';
+import { shown } from './errors';
 import { HelperLauncher } from './helper-launcher';
 import { availableHelper } from './helper-programs';
 import { HostProcessLauncher, ProcessLauncher } from './launcher';
@@ -36,6 +38,22 @@ export interface LocalEngineOptions {
   readonly eventLogFile?: string;
   /** Root of attempt log files (`<logDir>/<logStreamName>.log`). @default - `<dataDir>/logs`, or the temporary directory */
   readonly logDir?: string;
+}
+
+/** Where ARNs point and how long the SIGTERM→SIGKILL grace is, from options checked for what AWS allows. */
+export function checkedOptions(options: LocalEngineOptions): { scope: ArnScope; killGraceMs: number } {
+  const scope = { region: options.region ?? 'us-east-1', accountId: options.accountId ?? '123456789012' };
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(scope.region)) {
+    throw new Error(`region ${shown(scope.region)} is not an AWS region name: expected e.g. us-east-1`);
+  }
+  if (!/^\d{12}$/.test(scope.accountId)) {
+    throw new Error(`accountId ${shown(scope.accountId)} is not an AWS account id: expected 12 digits`);
+  }
+  const killGraceMs = options.killGraceMs ?? 30_000;
+  if (!Number.isFinite(killGraceMs) || killGraceMs < 0) {
+    throw new Error(`killGraceMs must be a non-negative number of milliseconds: given ${shown(options.killGraceMs)}`);
+  }
+  return { scope, killGraceMs };
 }
 
 /** The reason an attempt gets when the engine stopped while it ran (AWS's wording for a lost instance, so `onStatusReason: "Host EC2*"` matches). */

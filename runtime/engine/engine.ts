@@ -17,11 +17,10 @@ import { EngineClock, systemClock } from './clock';
 import { checkTags, invalid, requireString, shown } from './errors';
 import { EventBus } from './event-bus';
 import { renderJobDetail, renderJobSummary } from './job-detail';
-import { containerNeeds } from './job-container';
 import { JobGraph } from './job-graph';
 import { listJobRecords } from './job-listing';
 import type { JobKind, JobRecord } from './job-record';
-import { defaultHostCapacity, defaultLauncher, HOST_TERMINATED_REASON, LocalEngineOptions, temporaryRoot } from './engine-options';
+import { checkedOptions, defaultHostCapacity, defaultLauncher, HOST_TERMINATED_REASON, LocalEngineOptions, temporaryRoot } from './engine-options';
 import type { ProcessLauncher } from './launcher';
 import { QueueBlockWatch } from './queue-block-watch';
 import { recoverJobs } from './recovery';
@@ -62,17 +61,8 @@ export class LocalBatchEngine implements BatchApi {
   private closed = false;
 
   private constructor(options: LocalEngineOptions) {
-    this.scope = { region: options.region ?? 'us-east-1', accountId: options.accountId ?? '123456789012' };
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(this.scope.region)) {
-      throw new Error(`region ${shown(this.scope.region)} is not an AWS region name: expected e.g. us-east-1`);
-    }
-    if (!/^\d{12}$/.test(this.scope.accountId)) {
-      throw new Error(`accountId ${shown(this.scope.accountId)} is not an AWS account id: expected 12 digits`);
-    }
-    const killGraceMs = options.killGraceMs ?? 30_000;
-    if (!Number.isFinite(killGraceMs) || killGraceMs < 0) {
-      throw new Error(`killGraceMs must be a non-negative number of milliseconds: given ${shown(options.killGraceMs)}`);
-    }
+    const { scope, killGraceMs } = checkedOptions(options);
+    this.scope = scope;
     this.clock = options.clock ?? systemClock;
     let root: string;
     if (options.dataDir) {
@@ -180,24 +170,14 @@ export class LocalBatchEngine implements BatchApi {
     return { jobArn: jobArn(this.scope, job.jobId), jobName: spec.request.jobName, jobId: job.jobId };
   }
 
-  /**
-   * Whether a container job of this definition (as registered, no overrides) could ever start on
-   * this queue here: an enabled queue of the definition's platform (EC2 or Fargate) with an enabled
-   * compute environment large enough when empty.
-   */
+  /** Whether a job of this definition, as registered, could ever start on this queue here (see `Scheduler.canEverStart`). */
   public canEverRun(jobQueue: string, jobDefinition: string): boolean {
     const queue = this.resources.findJobQueue(jobQueue);
-    let definition: batch.JobDefinition;
     try {
-      definition = this.resources.resolveJobDefinition(jobDefinition);
+      return queue !== undefined && this.scheduler.canEverStart(queue, this.resources.resolveJobDefinition(jobDefinition));
     } catch {
-      return false;
+      return false; // no such job definition, or none ACTIVE
     }
-    const fargateQueue = (queue?.computeEnvironmentOrder ?? [])
-      .some((entry) => this.resources.findComputeEnvironment(entry.computeEnvironment!)?.computeResources?.type?.startsWith('FARGATE'));
-    const fargateDefinition = (definition.platformCapabilities ?? []).includes('FARGATE');
-    return queue?.state === 'ENABLED' && fargateQueue === fargateDefinition && definition.type === 'container'
-      && definition.containerProperties !== undefined && this.scheduler.canEverPlace(queue, containerNeeds(definition.containerProperties));
   }
 
   /** DescribeJobs: at most 100 ids; unknown ids are left out, as AWS does. */

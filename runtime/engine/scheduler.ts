@@ -5,7 +5,7 @@
  * queue, which is what AWS's "Batch Job Queue Blocked" event and `jobStateTimeLimitActions` are for.
  */
 import type * as batch from '@aws-sdk/client-batch';
-import { placementNeeds, ResourceNeeds } from './job-container';
+import { containerNeeds, placementNeeds, ResourceNeeds } from './job-container';
 import type { JobRecord, JobSpec } from './job-record';
 import type { ResourceRegistry } from './resources';
 import { RunnableHeap } from './runnable-heap';
@@ -75,9 +75,20 @@ export class Scheduler {
     return { milliVcpus: vcpus * 1000, memoryMiB: this.host.memoryMiB, gpus: this.host.gpus ?? 0 };
   }
 
-  /** Whether a job needing `needs` fits one of the queue's enabled compute environments when it is empty. */
-  public canEverPlace(queue: batch.JobQueueDetail, needs: ResourceNeeds): boolean {
-    return this.enabledComputeEnvironments(queue).some((ce) => fits(this.capacityOf(ce), needs));
+  /**
+   * Whether a container job of this definition (as registered, no overrides) could ever start on
+   * the queue: an enabled queue of the definition's platform (EC2 or Fargate) with an enabled
+   * compute environment that holds it when empty.
+   */
+  public canEverStart(queue: batch.JobQueueDetail, definition: batch.JobDefinition): boolean {
+    if (queue.state !== 'ENABLED' || definition.type !== 'container' || !definition.containerProperties) {
+      return false;
+    }
+    const fargateQueue = (queue.computeEnvironmentOrder ?? [])
+      .some((entry) => this.resources.findComputeEnvironment(entry.computeEnvironment!)?.computeResources?.type?.startsWith('FARGATE'));
+    const fargateDefinition = (definition.platformCapabilities ?? []).includes('FARGATE');
+    const needs = containerNeeds(definition.containerProperties);
+    return fargateQueue === fargateDefinition && this.enabledComputeEnvironments(queue).some((ce) => fits(this.capacityOf(ce), needs));
   }
 
   /** One placement pass over every enabled queue; starts what fits now. */
