@@ -29,6 +29,7 @@ import {
 import { LocalBatchEngine } from '../runtime/engine/engine';
 import { startBatchServer } from '../runtime/server/server';
 import { createMotoServiceRole, startMoto } from '../test/runtime/server/moto';
+import { BenchFigure, printBenchJson } from './bench-json';
 
 const SUBMITS = numberArg('--submits', 3000);
 const ROUNDS = numberArg('--rounds', 3);
@@ -268,6 +269,14 @@ function report(ours: Figures, theirs: Figures): void {
   const localCeiling = (cores * 1e6) / (ours.clientCpuPerSubmitUs + ours.serverCpuPerSubmitUs);
   console.log(`ceiling on this machine (${cores} cores / (SDK + server CPU per call)): local ${localCeiling.toFixed(0)} SubmitJob/s, `
     + `${(localCeiling / theirs.submitsPerSecond).toFixed(1)}x moto's measured rate; the local server alone would take ${((cores * 1e6) / ours.serverCpuPerSubmitUs).toFixed(0)}/s`);
+  const rate = (name: string, perSecond: (f: Figures) => number): BenchFigure => ({
+    name, value: Math.round(perSecond(ours)), unit: '/s', baseline: { name: 'moto_server', value: Math.round(perSecond(theirs)) }, better: 'higher',
+  });
+  printBenchJson('api-throughput', [
+    rate('SubmitJob/s through the SDK', (f) => f.submitsPerSecond),
+    rate('DescribeJobs/s through the SDK', (f) => f.describesPerSecond),
+    rate('SubmitJob/s on bare HTTP', (f) => f.rawSubmitsPerSecond),
+  ]);
 }
 
 if (process.argv.includes('--serve')) {

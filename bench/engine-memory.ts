@@ -10,6 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LocalBatchEngine } from '../runtime/engine/engine';
+import { printBenchJson } from './bench-json';
 
 const ARRAYS = 10;
 const ARRAY_SIZE = 10_000;
@@ -19,16 +20,19 @@ function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-function memoryLine(label: string): string {
+/** Prints the process memory now, and returns the RSS as printed, in whole MB. */
+function printMemory(label: string): number {
   collectGarbage();
   const usage = process.memoryUsage();
-  return `${label.padEnd(24)} rss ${(usage.rss / MIB).toFixed(0).padStart(4)} MB, heap used ${(usage.heapUsed / MIB).toFixed(0).padStart(4)} MB`;
+  const rssMb = Math.round(usage.rss / MIB);
+  console.log(`${label.padEnd(24)} rss ${String(rssMb).padStart(4)} MB, heap used ${(usage.heapUsed / MIB).toFixed(0).padStart(4)} MB`);
+  return rssMb;
 }
 
 async function main(): Promise<void> {
   const onDisk = process.argv.includes('--data-dir');
   const dataDir = onDisk ? fs.mkdtempSync(path.join(os.tmpdir(), 'batchkit-memory-')) : undefined;
-  console.log(memoryLine('before the engine:'));
+  const rssBeforeMb = printMemory('before the engine:');
   const engine = await LocalBatchEngine.open({ dataDir });
   try {
     await engine.createComputeEnvironment({ computeEnvironmentName: 'held', type: 'UNMANAGED', state: 'DISABLED' });
@@ -50,8 +54,14 @@ async function main(): Promise<void> {
       throw new Error(`only ${runnable} of ${ARRAYS * ARRAY_SIZE} children became RUNNABLE`);
     }
     console.log(`submitted and admitted ${runnable} jobs in ${Date.now() - started} ms (state: ${onDisk ? 'SQLite on disk' : 'SQLite in memory'})`);
-    console.log(memoryLine('holding 100,000 jobs:'));
+    const heldJobs = (ARRAYS * ARRAY_SIZE).toLocaleString('en-US');
+    const rssHoldingMb = printMemory(`holding ${heldJobs} jobs:`);
     console.log('target: rss under 300 MB');
+    printBenchJson('engine-memory', [{
+      name: `resident memory holding ${heldJobs} jobs`, value: rssHoldingMb, unit: 'MB',
+      // A floor, not a competitor: no better or worse.
+      baseline: { name: 'the same process before opening the engine', value: rssBeforeMb },
+    }]);
   } finally {
     await engine.close();
     if (dataDir) {

@@ -9,6 +9,7 @@
 import { performance } from 'perf_hooks';
 import { stringify } from 'yaml';
 import { parseWorkflow, planWorkflow, StepDefinition, validateWorkflow, WorkflowDefinition } from '../runtime/workflow';
+import { printBenchJson } from './bench-json';
 
 const LAYERS = 100;
 const WIDTH = 100;
@@ -68,6 +69,13 @@ function main(): void {
   console.log(`validate: ${validation.ms.toFixed(1)} ms`);
   console.log(`plan: ${planning.ms.toFixed(1)} ms`);
   console.log(`parse YAML (${(yamlText.length / 1024).toFixed(0)} KiB) + validate: ${parsing.ms.toFixed(1)} ms`);
+  const workflow = `the benchmark workflow (${validation.result.steps.length} steps)`;
+  const tenthsOfMs = (ms: number) => Number(ms.toFixed(1));
+  printBenchJson('plan', [
+    { name: `validate of ${workflow}`, value: tenthsOfMs(validation.ms), unit: 'ms', better: 'lower' },
+    { name: `plan of ${workflow}`, value: tenthsOfMs(planning.ms), unit: 'ms', better: 'lower' },
+    { name: `parse YAML + validate of ${workflow}`, value: tenthsOfMs(parsing.ms), unit: 'ms', better: 'lower' },
+  ]);
 }
 
 main();

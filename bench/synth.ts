@@ -6,6 +6,7 @@
  * Run: npx ts-node --swc bench/synth.ts [rounds]
  */
 import { performance } from 'perf_hooks';
+import { printBenchJson } from './bench-json';
 import { SetupSize, batchkitSetup, plainL2Setup, resourceCount } from './synth-setups';
 
 const SIZE: SetupSize = { computeEnvironments: 10, queues: 10, jobDefinitions: 300 };
@@ -50,6 +51,11 @@ function main(): void {
   console.log(`plain L2 without job roles: ${withoutJobRoles} resources (${(withoutJobRoles / kitResources).toFixed(2)}x batchkit's, which gives every job definition a job role)`);
   console.log(`synth time batchkit/L2: ${timeRatio.toFixed(2)}x (target <= 1.20x) ${timeRatio <= 1.2 ? 'ok' : 'MISSED'}`);
   console.log(`resources L2/batchkit: ${resourceRatio.toFixed(2)}x fewer (target >= 2.00x) ${resourceRatio >= 2 ? 'ok' : 'MISSED'}`);
+  const baselineName = 'plain aws-batch L2';
+  printBenchJson('synth', [
+    { name: 'synth time of the same setup', value: Math.round(median(kit)), unit: 'ms', baseline: { name: baselineName, value: Math.round(median(plain)) }, better: 'lower' },
+    { name: 'CloudFormation resources of the same setup', value: kitResources, unit: 'resources', baseline: { name: baselineName, value: plainResources }, better: 'lower' },
+  ]);
 }
 
 main();

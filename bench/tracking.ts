@@ -19,6 +19,7 @@ import { LocalBatchEngine } from '../runtime/engine/engine';
 import { BatchApi } from '../runtime/model/batch-api';
 import { startBatchServer } from '../runtime/server/server';
 import { createWorkflowBatchClient, defineWorkflow, Journal, RunEvent, startRun, StepDefinition } from '../runtime/workflow';
+import { BenchFigure, printBenchJson } from './bench-json';
 
 const SINGLE_JOBS = 2999;
 const ARRAY_SIZE = 2000;
@@ -78,6 +79,13 @@ async function main(): Promise<void> {
     console.log(`batchkit tracker: ${batchkitCalls} DescribeJobs calls (counted at the server)`);
     console.log(`one call per open job: ${perJobBaseline} calls -> ${(perJobBaseline / batchkitCalls).toFixed(1)}x more`);
     console.log(`100 ids per call, every child listed: ${hundredPerCallBaseline} calls -> ${(hundredPerCallBaseline / batchkitCalls).toFixed(1)}x more`);
+    const against = (baselineName: string, baselineCalls: number): BenchFigure => ({
+      name: 'DescribeJobs calls to track the run', value: batchkitCalls, unit: 'calls', baseline: { name: baselineName, value: baselineCalls }, better: 'lower',
+    });
+    printBenchJson('tracking', [
+      against('one describe per job per poll', perJobBaseline),
+      against('100 ids per call, every array child listed', hundredPerCallBaseline),
+    ]);
   } finally {
     client.destroy();
     await server.close();

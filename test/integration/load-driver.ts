@@ -12,6 +12,7 @@ import { createInterface } from 'readline';
 import {
   BatchClient, CreateComputeEnvironmentCommand, CreateJobQueueCommand, DescribeJobsCommand, RegisterJobDefinitionCommand, SubmitJobCommand,
 } from '@aws-sdk/client-batch';
+import { printBenchJson } from '../../bench/bench-json';
 import type { LocalServeReady } from '../../runtime/cli/commands/local-serve';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -140,16 +141,13 @@ async function main(): Promise<void> {
     const figures = await runLoad(target.endpoint, { clients: 20, durationMs });
     console.log(`load: 20 clients for ${(figures.durationMs / 1000).toFixed(1)} s: ${figures.submits} submits, ${figures.describes} describes, `
       + `${figures.requestsPerSecond.toFixed(0)} requests/s, p50 ${figures.p50Ms.toFixed(1)} ms, p99 ${figures.p99Ms.toFixed(1)} ms, ${figures.errors.length} errors, ${figures.missing} missing`);
-    console.log(`BENCH_JSON ${JSON.stringify({
-      bench: 'load',
-      figures: [
-        { name: 'requests/s, 20 clients submitting and describing', value: Math.round(figures.requestsPerSecond), unit: 'req/s' },
-        { name: 'request latency p50', value: Number(figures.p50Ms.toFixed(2)), unit: 'ms' },
-        { name: 'request latency p99', value: Number(figures.p99Ms.toFixed(2)), unit: 'ms' },
-        { name: 'errors', value: figures.errors.length, unit: 'count' },
-        { name: 'accepted jobs missing', value: figures.missing, unit: 'count' },
-      ],
-    })}`);
+    printBenchJson('load', [
+      { name: 'requests/s, 20 clients submitting and describing', value: Math.round(figures.requestsPerSecond), unit: 'req/s' },
+      { name: 'request latency p50', value: Number(figures.p50Ms.toFixed(2)), unit: 'ms' },
+      { name: 'request latency p99', value: Number(figures.p99Ms.toFixed(2)), unit: 'ms' },
+      { name: 'errors', value: figures.errors.length, unit: 'count' },
+      { name: 'accepted jobs missing', value: figures.missing, unit: 'count' },
+    ]);
   } finally {
     await target.close();
   }
