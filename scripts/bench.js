@@ -4,10 +4,11 @@
 // another so they do not compete for the cores, collects their figures and writes
 // docs/benchmarks.md: each figure beside the baseline measured in the same run, and the machine.
 //
-// A benchmark reports figures by printing, as its last such line,
+// A benchmark reports its figures by printing, after its human-readable output, one line
 //   BENCH_JSON {"bench": "<name>", "figures": [{"name", "value", "unit", "baseline"?: {"name", "value"}, "better"?: "lower"|"higher"}]}
-// Benchmarks that do not print one yet are read through the parsers below (their current
-// output), and the report says so.
+// (bench/bench-json.ts prints it). The table is built from that line alone, so the human output
+// can be reworded freely; the output quoted under Runs leaves the line out. A benchmark that
+// prints none gets a "no figures" row rather than a guess from its human output.
 const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
@@ -27,63 +28,21 @@ function benchmarkFiles() {
   return files.filter((f) => !helpers.has(f)).map((f) => ({ name: f.replace(/\.ts$/, ''), args: [path.join('bench', f)] }));
 }
 
-const num = (text) => Number(String(text).replace(/,/g, ''));
-
-/** Figures read from the current output of benchmarks that print no BENCH_JSON line. */
-const PARSERS = {
-  synth: (out) => {
-    const plain = out.match(/plain L2: ([\d.]+) ms, (\d+) resources/);
-    const kit = out.match(/batchkit: ([\d.]+) ms, (\d+) resources/);
-    return plain && kit ? [
-      { name: 'synth time of the same setup', value: num(kit[1]), unit: 'ms', baseline: { name: 'plain aws-batch L2', value: num(plain[1]) }, better: 'lower' },
-      { name: 'CloudFormation resources of the same setup', value: num(kit[2]), unit: 'resources', baseline: { name: 'plain aws-batch L2', value: num(plain[2]) }, better: 'lower' },
-    ] : [];
-  },
-  'engine-dispatch': (out) => {
-    const rounds = [...out.matchAll(/xargs -P \d+ (\d+) ms, local engine (\d+) ms/g)];
-    if (rounds.length === 0) return [];
-    const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-    const processes = out.match(/processes: (\d+) per run/);
-    return [{
-      name: `time to run ${processes ? processes[1] : 'N'} short processes (median round)`, value: median(rounds.map((r) => num(r[2]))), unit: 'ms',
-      baseline: { name: 'raw process spawning (xargs -P <cores>)', value: median(rounds.map((r) => num(r[1]))) }, better: 'lower',
-    }];
-  },
-  'api-throughput': (out) => {
-    const rows = Object.fromEntries([...out.matchAll(/^(local server|moto_server)\s+([\d.,]+)\s+([\d.,]+)\s+([\d.,]+)/gm)].map((m) => [m[1], m.slice(2).map(num)]));
-    if (!rows['local server'] || !rows.moto_server) return [];
-    const [ours, theirs] = [rows['local server'], rows.moto_server];
-    return [
-      { name: 'SubmitJob/s through the SDK', value: ours[0], unit: '/s', baseline: { name: 'moto_server', value: theirs[0] }, better: 'higher' },
-      { name: 'DescribeJobs/s through the SDK', value: ours[1], unit: '/s', baseline: { name: 'moto_server', value: theirs[1] }, better: 'higher' },
-      { name: 'SubmitJob/s on bare HTTP', value: ours[2], unit: '/s', baseline: { name: 'moto_server', value: theirs[2] }, better: 'higher' },
-    ];
-  },
-  tracking: (out) => {
-    const ours = out.match(/batchkit tracker: (\d+) DescribeJobs calls/);
-    const perJob = out.match(/one call per open job: (\d+) calls/);
-    const hundred = out.match(/100 ids per call, every child listed: (\d+) calls/);
-    return ours ? [
-      perJob && { name: 'DescribeJobs calls to track the run', value: num(ours[1]), unit: 'calls', baseline: { name: 'one describe per job per poll', value: num(perJob[1]) }, better: 'lower' },
-      hundred && { name: 'DescribeJobs calls to track the run', value: num(ours[1]), unit: 'calls', baseline: { name: '100 ids per call, every array child listed', value: num(hundred[1]) }, better: 'lower' },
-    ].filter(Boolean) : [];
-  },
-  'engine-memory': (out) => {
-    const before = out.match(/before the engine:\s+rss\s+([\d.]+)\s*MB/i);
-    const held = out.match(/holding ([\d,]+) jobs:\s+rss\s+([\d.]+)\s*MB/i);
-    return held ? [{
-      // The baseline is a floor, not a competitor: no better or worse.
-      name: `resident memory holding ${held[1]} jobs`, value: num(held[2]), unit: 'MB',
-      baseline: before ? { name: 'the same process before opening the engine', value: num(before[1]) } : undefined,
-    }] : [];
-  },
-  plan: (out) => [
-    ['validate', /validate: ([\d.]+) ms/], ['plan', /plan: ([\d.]+) ms/], ['parse YAML + validate', /parse YAML .*?: ([\d.]+) ms/],
-  ].flatMap(([name, pattern]) => {
-    const m = out.match(pattern);
-    return m ? [{ name: `${name} of the benchmark workflow (${(out.match(/steps: (\d+)/) || [])[1] ?? '?'} steps)`, value: num(m[1]), unit: 'ms', better: 'lower' }] : [];
-  }),
-};
+/** The figures of a benchmark's last BENCH_JSON line, or why there are none. */
+function figuresFrom(output) {
+  const jsonLine = output.split('\n').reverse().find((line) => line.startsWith('BENCH_JSON '));
+  if (!jsonLine) {
+    return { figures: [], figuresNote: 'no figures: the bench printed no BENCH_JSON line' };
+  }
+  // A malformed line costs this benchmark its figures, not the whole report after minutes of runs.
+  try {
+    const { figures } = JSON.parse(jsonLine.slice('BENCH_JSON '.length));
+    if (!Array.isArray(figures)) throw new Error('"figures" is not an array');
+    return { figures, figuresNote: figures.length > 0 ? 'figures from BENCH_JSON' : 'no figures: the BENCH_JSON line lists none' };
+  } catch (err) {
+    return { figures: [], figuresNote: `no figures: the BENCH_JSON line does not parse (${err.message})` };
+  }
+}
 
 function run(bench) {
   const started = Date.now();
@@ -93,18 +52,8 @@ function run(bench) {
   });
   const output = `${result.stdout ?? ''}`;
   const seconds = (Date.now() - started) / 1000;
-  const jsonLine = output.split('\n').reverse().find((line) => line.startsWith('BENCH_JSON '));
-  let figures = [];
-  let source = 'none';
-  if (jsonLine) {
-    figures = JSON.parse(jsonLine.slice('BENCH_JSON '.length)).figures;
-    source = 'BENCH_JSON';
-  } else if (PARSERS[bench.name]) {
-    figures = PARSERS[bench.name](output);
-    source = figures.length > 0 ? 'parsed output (no BENCH_JSON line)' : 'none: output not recognised';
-  }
   const failed = result.status !== 0 ? (result.error ? result.error.message : `exit ${result.status}${result.signal ? ` (${result.signal})` : ''}`) : undefined;
-  return { ...bench, output: output.replace(/^BENCH_JSON .*\n?/gm, '').trim(), stderr: (result.stderr ?? '').trim(), figures, source, seconds, failed };
+  return { ...bench, output: output.replace(/^BENCH_JSON .*\n?/gm, '').trim(), stderr: (result.stderr ?? '').trim(), ...figuresFrom(output), seconds, failed };
 }
 
 function ratioText(figure) {
@@ -141,7 +90,7 @@ function report(results) {
   ];
   for (const r of results) {
     if (r.figures.length === 0) {
-      lines.push(`| ${r.name} | ${r.failed ? `failed: ${r.failed}` : `no figures (${r.source})`} | | | | |`);
+      lines.push(`| ${r.name} | ${r.failed ? `failed: ${r.failed}` : r.figuresNote} | | | | |`);
     }
     for (const f of r.figures) {
       lines.push(`| ${r.name} | ${f.name} | ${f.value} ${f.unit} | ${f.baseline ? f.baseline.name : '-'} | ${f.baseline ? `${f.baseline.value} ${f.unit}` : ''} | ${ratioText(f)} |`);
@@ -149,7 +98,7 @@ function report(results) {
   }
   lines.push('', '## Runs', '');
   for (const r of results) {
-    lines.push(`### ${r.name}`, '', `\`npx ts-node --swc ${r.args.join(' ')}\`: ${r.seconds.toFixed(0)} s, ${r.failed ? `FAILED (${r.failed})` : 'ok'}; figures from ${r.source}.`, '');
+    lines.push(`### ${r.name}`, '', `\`npx ts-node --swc ${r.args.join(' ')}\`: ${r.seconds.toFixed(0)} s, ${r.failed ? `FAILED (${r.failed})` : 'ok'}; ${r.figuresNote}.`, '');
     lines.push('```', r.output || '(no output)', ...(r.failed && r.stderr ? ['--- stderr (last lines) ---', ...r.stderr.split('\n').slice(-15)] : []), '```', '');
   }
   return `${lines.join('\n')}\n`;
@@ -163,7 +112,7 @@ function main() {
   for (const bench of benches) {
     console.log(`bench: running ${bench.name} ...`);
     const result = run(bench);
-    console.log(`bench: ${bench.name} ${result.failed ? `FAILED (${result.failed})` : 'ok'} in ${result.seconds.toFixed(0)} s, ${result.figures.length} figure(s) from ${result.source}`);
+    console.log(`bench: ${bench.name} ${result.failed ? `FAILED (${result.failed})` : 'ok'} in ${result.seconds.toFixed(0)} s, ${result.figures.length > 0 ? `${result.figures.length} figure(s) from BENCH_JSON` : result.figuresNote}`);
     results.push(result);
   }
   fs.writeFileSync(reportFile, report(results));
