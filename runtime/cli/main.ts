@@ -3,6 +3,7 @@
  * registers itself here, so commands can grow without touching each other.
  */
 import { Command, CommanderError } from 'commander';
+import { EngineConfigurationError } from '../engine/errors';
 import { CliError, EXIT_USAGE } from './exit-codes';
 import { registerCommands } from './commands';
 
@@ -29,6 +30,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CliError) {
       process.stderr.write(`batchkit: ${err.message}\n`);
       return err.exitCode;
+    }
+    if (err instanceof EngineConfigurationError) {
+      process.stderr.write(`batchkit: the local engine cannot start: ${err.message}\n`);
+      return EXIT_USAGE;
     }
     throw err;
   }

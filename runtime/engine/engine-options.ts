@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import type { ArnScope } from '../model/arns';
 import type { EngineClock } from './clock';
-import { shown } from './errors';
+import { EngineConfigurationError, shown } from './errors';
 import { HelperLauncher } from './helper-launcher';
 import { availableHelper } from './helper-programs';
 import { HostProcessLauncher, ProcessLauncher } from './launcher';
@@ -44,14 +44,14 @@ export interface LocalEngineOptions {
 export function checkedOptions(options: LocalEngineOptions): { scope: ArnScope; killGraceMs: number } {
   const scope = { region: options.region ?? 'us-east-1', accountId: options.accountId ?? '123456789012' };
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(scope.region)) {
-    throw new Error(`region ${shown(scope.region)} is not an AWS region name: expected e.g. us-east-1`);
+    throw new EngineConfigurationError(`region ${shown(scope.region)} is not an AWS region name: expected e.g. us-east-1`);
   }
   if (!/^\d{12}$/.test(scope.accountId)) {
-    throw new Error(`accountId ${shown(scope.accountId)} is not an AWS account id: expected 12 digits`);
+    throw new EngineConfigurationError(`accountId ${shown(scope.accountId)} is not an AWS account id: expected 12 digits`);
   }
   const killGraceMs = options.killGraceMs ?? 30_000;
   if (!Number.isFinite(killGraceMs) || killGraceMs < 0) {
-    throw new Error(`killGraceMs must be a non-negative number of milliseconds: given ${shown(options.killGraceMs)}`);
+    throw new EngineConfigurationError(`killGraceMs must be a non-negative number of milliseconds: given ${shown(options.killGraceMs)}`);
   }
   return { scope, killGraceMs };
 }

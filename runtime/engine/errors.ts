@@ -4,6 +4,12 @@
  */
 import { BatchClientException } from '../model/batch-api';
 
+/** The engine was asked to start in a way it cannot (an option, or the process helper an environment variable names). */
+export class EngineConfigurationError extends Error {
+  /** Always `EngineConfigurationError`. */
+  public readonly name = 'EngineConfigurationError';
+}
+
 /** Throws a ClientException for a request AWS Batch would refuse. */
 export function invalid(message: string): never {
   throw new BatchClientException(message);

@@ -13,6 +13,7 @@
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import { EngineConfigurationError } from './errors';
 import type { LaunchRequest } from './launcher';
 import { buildNativeHelper, nativeHelperProgram } from './native-helper';
 
@@ -173,7 +174,7 @@ export function availableHelper(): HelperProgram | undefined {
 /** The helper `BATCHKIT_PROCESS_HELPER` = `asked` gives (empty or unset: the fastest available). */
 export function chooseHelper(asked: string | undefined): HelperProgram | undefined {
   if (asked !== undefined && asked !== '' && !(HELPER_CHOICES as readonly string[]).includes(asked)) {
-    throw new Error(`BATCHKIT_PROCESS_HELPER is ${JSON.stringify(asked)}: expected one of ${HELPER_CHOICES.join(', ')}`);
+    throw new EngineConfigurationError(`BATCHKIT_PROCESS_HELPER is ${JSON.stringify(asked)}: expected one of ${HELPER_CHOICES.join(', ')}`);
   }
   if (process.platform === 'win32' || asked === 'node') {
     return undefined;
@@ -184,7 +185,7 @@ export function chooseHelper(asked: string | undefined): HelperProgram | undefin
       return nativeHelperProgram(build.binary);
     }
     if (asked === 'native') {
-      throw new Error(`BATCHKIT_PROCESS_HELPER is native but the helper cannot be built: ${build.failure}`);
+      throw new EngineConfigurationError(`BATCHKIT_PROCESS_HELPER is native but the helper cannot be built: ${build.failure}`);
     }
   }
   if ((!asked || asked === 'perl') && spawnSync('perl', ['-MPOSIX', '-e', '1'], { stdio: 'ignore' }).status === 0) {
@@ -194,7 +195,7 @@ export function chooseHelper(asked: string | undefined): HelperProgram | undefin
     return SHELL_HELPER;
   }
   if (asked) {
-    throw new Error(`BATCHKIT_PROCESS_HELPER is ${asked} but this host cannot run it`);
+    throw new EngineConfigurationError(`BATCHKIT_PROCESS_HELPER is ${asked} but this host cannot run it`);
   }
   return undefined;
 }

@@ -3,6 +3,7 @@
  * injectable clock and process launchers, and the status reasons it writes. See docs/local-engine.md.
  */
 export { LocalBatchEngine, HOST_TERMINATED_REASON } from './engine';
+export { EngineConfigurationError } from './errors';
 export type { LocalEngineOptions } from './engine';
 export { ManualClock, systemClock } from './clock';
 export type { EngineClock, CancelTimer } from './clock';

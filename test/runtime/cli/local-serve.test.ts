@@ -35,8 +35,8 @@ afterAll(() => {
 });
 
 /** Starts `batchkit local serve` with the given arguments, collecting its output. */
-function serve(args: string[]): { child: ServeProcess; stdoutLines: string[]; stderr: () => string; nextLine: () => Promise<string>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, 'local', 'serve', ...args], { cwd: tempDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+function serve(args: string[], env: NodeJS.ProcessEnv = {}): { child: ServeProcess; stdoutLines: string[]; stderr: () => string; nextLine: () => Promise<string>; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, 'local', 'serve', ...args], { cwd: tempDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
   const stdoutLines: string[] = [];
@@ -200,5 +200,13 @@ describe('batchkit local serve', () => {
     // THEN
     expect(await run.exit).toBe(2);
     expect(run.stderr()).toContain(message);
+  });
+
+  test('fails with exit 2, no stack trace, when BATCHKIT_PROCESS_HELPER names no helper', async () => {
+    // WHEN
+    const run = serve(['--port', '0', '--data-dir', join(tempDir, 'helper-choice')], { BATCHKIT_PROCESS_HELPER: 'python' });
+    // THEN
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toBe('batchkit: the local engine cannot start: BATCHKIT_PROCESS_HELPER is "python": expected one of native, perl, sh, node\n');
   });
 });
