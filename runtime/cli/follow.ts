@@ -65,6 +65,11 @@ export class RunProgress {
         output.info(output.style.yellow(`${event.operation} failed (${event.error}); retry ${event.attempt} in ${formatDuration(event.delayMs)}`));
       }
     }
+    if (event.type === 'step-blocked') {
+      // Batch leaves such a job RUNNABLE, and the run waiting, until the job or its queue changes: say so once.
+      this.view.note(output.style.yellow(`step ${event.step}: job ${event.jobId} stays RUNNABLE, Batch cannot place it: ${event.statusReason}`));
+      this.view.note(`  The run waits until the job definition or the queue's compute environments change; \`batchkit cancel ${event.runId}\` stops it.`);
+    }
     // Once per poll, not per event: a report reads the whole run from the journal.
     if (event.type === 'poll' && this.statusOf) {
       this.show(this.statusOf());

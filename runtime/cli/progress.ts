@@ -27,6 +27,8 @@ export interface ProgressViewOptions {
 /** Shows progress; `stop()` leaves the terminal clean for what follows. */
 export interface ProgressView {
   update(snapshot: ProgressSnapshot): void;
+  /** A warning for people, on stderr (also with --json); a bar is cleared first and redrawn after. */
+  note(line: string): void;
   stop(): void;
 }
 
@@ -49,7 +51,7 @@ export function formatCounts(counts: Readonly<Record<string, number>>, output?: 
 
 /** Creates the view that fits the output: a bar on a TTY, lines elsewhere, nothing with --json. */
 export function createProgressView(output: Output, options: ProgressViewOptions = {}): ProgressView {
-  if (output.json) return { update: () => undefined, stop: () => undefined };
+  if (output.json) return { update: () => undefined, note: (line) => output.warn(line), stop: () => undefined };
   if (output.interactive) return barView(output);
   return lineView(output, options.minLineIntervalMs ?? 2000, options.now ?? Date.now);
 }
@@ -65,6 +67,8 @@ function barView(output: Output): ProgressView {
     barIncompleteChar: '░',
     hideCursor: true,
     clearOnComplete: false,
+    // Redraw on every tick, not only when the text changes: a note written over the bar is then followed by it again.
+    forceRedraw: true,
     stream: output.stdout as NodeJS.WritableStream,
   });
   let started = false;
@@ -78,6 +82,11 @@ function barView(output: Output): ProgressView {
       }
       bar.setTotal(Math.max(snapshot.total, 1));
       bar.update(finished(snapshot), payload);
+    },
+    note(line) {
+      // The bar redraws itself on its next tick (forceRedraw), below the note.
+      if (started) output.stdout.write('\r\x1b[2K');
+      output.warn(line);
     },
     stop() {
       if (started) bar.stop();
@@ -103,6 +112,9 @@ function lineView(output: Output, minLineIntervalMs: number, now: () => number):
       const since = now() - lastAt;
       if ((changed && since >= minLineIntervalMs) || since >= heartbeatMs) print(snapshot);
       else if (changed) pending = snapshot;
+    },
+    note(line) {
+      output.warn(`${new Date(now()).toISOString()} ${line}`);
     },
     stop() {
       if (pending) print(pending);

@@ -4,7 +4,7 @@
  */
 import {
   BatchClient, BatchClientConfig, CancelJobCommand, DescribeJobDefinitionsCommand, DescribeJobsCommand, JobDetail,
-  JobSummary, ListJobsCommand, RegisterJobDefinitionCommand, SubmitJobCommand, SubmitJobRequest, TerminateJobCommand,
+  JobStatus, JobSummary, ListJobsCommand, RegisterJobDefinitionCommand, SubmitJobCommand, SubmitJobRequest, TerminateJobCommand,
 } from '@aws-sdk/client-batch';
 import { WorkflowConfigurationError } from './errors';
 import { BackoffOptions, callWithRetry, RateLimiter, RuntimeServices } from './retry';
@@ -124,6 +124,14 @@ export class BatchCalls {
       }
     }
     return ids;
+  }
+
+  /** One child of an array job in `status` (its summary, with `statusReason`), or none. */
+  async firstChild(arrayJobId: string, status: JobStatus): Promise<JobSummary | undefined> {
+    const response = await this.retried('ListJobs', () => this.options.client.send(new ListJobsCommand({
+      arrayJobId, jobStatus: status, maxResults: 1,
+    }), { abortSignal: this.options.signal }));
+    return response.jobSummaryList?.[0];
   }
 
   /** Stops a job whatever its state (TerminateJob cancels jobs that have not started). */

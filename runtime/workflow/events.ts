@@ -33,6 +33,12 @@ export type RunEvent =
   | { readonly type: 'run-started'; readonly runId: string; readonly workflowName: string; readonly resumed: boolean }
   | { readonly type: 'job-submitted'; readonly runId: string; readonly step: string; readonly key: string; readonly jobId: string; readonly jobName: string; readonly reconciled: boolean }
   | { readonly type: 'step-status'; readonly runId: string; readonly step: string; readonly status: string; readonly previousStatus?: string; readonly statusSummary?: Readonly<Record<string, number>> }
+  /**
+   * A job of the step is RUNNABLE and Batch says why it cannot be placed (a `MISCONFIGURATION:`
+   * or `CAPACITY:` reason, e.g. more vCPUs than any compute environment of its queue offers).
+   * Batch keeps such a job, and the queue behind it, waiting; reported once per job and reason.
+   */
+  | { readonly type: 'step-blocked'; readonly runId: string; readonly step: string; readonly jobId: string; readonly statusReason: string }
   | { readonly type: 'run-finished'; readonly runId: string; readonly status: WorkflowStatus }
   | { readonly type: 'retry'; readonly runId: string; readonly operation: string; readonly attempt: number; readonly delayMs: number; readonly error: string }
   | { readonly type: 'poll'; readonly runId: string; readonly describeCalls: number; readonly describedJobs: number; readonly openJobs: number; readonly nextDelayMs: number }

@@ -307,7 +307,7 @@ function launch(journal: Journal, runId: string, workflow: Workflow, references:
         if (!isFinal(run)) {
           const status = await trackUntilDone({
             runId, journal, calls, services, emit, signal, parentsOf: parentsOf(run),
-            failurePolicy: options.failurePolicy ?? 'batch-default', poll: options.poll ?? {},
+            failurePolicy: options.failurePolicy ?? 'batch-default', poll: options.poll ?? {}, blockedReported: new Map(),
           });
           emit({ type: 'run-finished', runId, status });
         }

@@ -49,6 +49,16 @@ export interface TrackContext {
   readonly parentsOf: ReadonlyMap<string, readonly string[]>;
   /** Stops tracking. @default - never */
   readonly signal?: AbortSignal;
+  /**
+   * Blocked jobs already reported (job id to reason), kept across the polls of one tracking.
+   * @default - none kept: blocked jobs are not looked for
+   */
+  readonly blockedReported?: Map<string, string>;
+}
+
+/** Reasons Batch gives a RUNNABLE job it cannot place (the ones a "Batch Job Queue Blocked" event carries). */
+export function isBlockedReason(statusReason: string | undefined): statusReason is string {
+  return statusReason !== undefined && /^(MISCONFIGURATION|CAPACITY):/.test(statusReason);
 }
 
 /** Whether a job status seen (or not yet seen: undefined) is final. */
@@ -90,6 +100,9 @@ export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
         continue;
       }
       const seen = observe(detail);
+      if (seen.status === 'RUNNABLE') {
+        reportIfBlocked(ctx, job.step, detail.jobId!, seen.statusReason);
+      }
       const summaryChanged = JSON.stringify(seen.statusSummary ?? null) !== JSON.stringify(job.statusSummary ?? null);
       if (seen.status === job.status && !summaryChanged) {
         continue;
@@ -110,8 +123,42 @@ export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
       await recordFailureDetails(ctx, job, details.find((d) => d.jobId === job.jobId)!);
     }
   }
+  if (!changed) {
+    await lookForBlockedChildren(ctx, open);
+  }
   const stillOpen = ctx.journal.jobs(ctx.runId).filter((j) => j.kind === 'step' && j.jobId && !isJobFinished(j.status)).length;
   return { describeCalls, describedJobs: open.length, openJobs: stillOpen, changed, newlyFailed: newlyFailed.map((j) => j.step) };
+}
+
+function reportIfBlocked(ctx: TrackContext, step: string, jobId: string, statusReason: string | undefined): void {
+  if (ctx.blockedReported && isBlockedReason(statusReason) && ctx.blockedReported.get(jobId) !== statusReason) {
+    ctx.blockedReported.set(jobId, statusReason);
+    ctx.emit({ type: 'step-blocked', runId: ctx.runId, step, jobId, statusReason });
+  }
+}
+
+/**
+ * An array parent carries no reason of its own: when a poll saw nothing move, an array step
+ * whose children wait RUNNABLE with none starting or running has one of them listed (one
+ * ListJobs call) to learn why, until a blocked child of it has been reported. Polls slow down
+ * while nothing moves, so these calls stay rare.
+ */
+async function lookForBlockedChildren(ctx: TrackContext, open: readonly JournalledJob[]): Promise<void> {
+  if (!ctx.blockedReported) {
+    return;
+  }
+  const reported = [...ctx.blockedReported.keys()];
+  for (const job of open) {
+    const counts = job.statusSummary;
+    const waiting = (counts?.RUNNABLE ?? 0) > 0 && !counts?.STARTING && !counts?.RUNNING;
+    if (!waiting || reported.some((id) => id.startsWith(`${job.jobId}:`))) {
+      continue;
+    }
+    const child = await ctx.calls.firstChild(job.jobId!, 'RUNNABLE');
+    if (child?.jobId) {
+      reportIfBlocked(ctx, job.step, child.jobId, child.statusReason);
+    }
+  }
 }
 
 /**

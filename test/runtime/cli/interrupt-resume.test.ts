@@ -132,3 +132,24 @@ test('while a run is followed: watch reads its journal and cancel goes through t
   expect(watch.stdout).toMatch(new RegExp(`Run ${runId} \\(followed\\): CANCELLED`));
   expect(run.stdout).toMatch(/reason: superseded/);
 });
+
+test('a step the local engine can never place is reported once on stderr while the run waits for it', async () => {
+  // GIVEN: a step asking for 64 vCPUs of a local engine whose compute environments offer 2
+  const file = path.join(dir, 'too-big.yaml');
+  fs.writeFileSync(file, 'name: too-big\ndefaults: { jobQueue: cdk:Queue, jobDefinition: cdk:Shell }\nsteps:\n  huge: { vcpus: 64, command: [sh, -c, "echo never"] }\n');
+  const running = startCli(['run', file, '--local', '--local-vcpus', '2', '--template', TEST_TEMPLATE,
+    '--data-dir', path.join(dir, 'too-big-engine'), '--journal-dir', path.join(dir, 'runs')]);
+  // WHEN: the report is out, and a few more polls have passed
+  for (let waited = 0; !running.output().stderr.includes('stays RUNNABLE') && waited < 15_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  running.child.kill('SIGINT');
+  const result = await running.done;
+  // THEN
+  expect(result.code).toBe(130);
+  const runId = /run (too-big-\S+):/.exec(result.stdout)![1];
+  expect(result.stderr).toMatch(/step huge: job \S+ stays RUNNABLE, Batch cannot place it: MISCONFIGURATION:\S+ - .*The job asks for 64 vCPUs/);
+  expect(result.stderr.match(/stays RUNNABLE/g)).toHaveLength(1);
+  expect(result.stderr).toContain(`\`batchkit cancel ${runId}\` stops it`);
+});

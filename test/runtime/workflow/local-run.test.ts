@@ -49,6 +49,7 @@ describe('a workflow on the local engine, through the SDK', () => {
     expect(ofRun).toHaveLength(38);
     expect(ofRun.every(([, n]) => n === 1)).toBe(true);
     expect(events.filter((e) => e.type === 'run-finished')).toEqual([{ type: 'run-finished', runId: run.runId, status: 'SUCCEEDED' }]);
+    expect(events.filter((e) => e.type === 'step-blocked')).toEqual([]);
     // dependencies held: merge started after every parent stopped, follow child i after fanout child i
     const jobOf = async (step: string, index?: number): Promise<JobDetail> => {
       const id = report.steps.find((s) => s.step === step)!.jobId!;
