@@ -4,7 +4,7 @@
  * journal and event logs live. The same data is the `--json` document.
  */
 import * as path from 'path';
-import { Journal, JOURNAL_FILE, type FailureReport, type RunStatusReport, type StepReport } from '../workflow';
+import { isBlockedReason, Journal, JOURNAL_FILE, type FailureReport, type RunStatusReport, type StepReport } from '../workflow';
 import { formatTable, formatDuration, type Output } from './output';
 import { formatCounts } from './progress';
 import type { TargetSpec } from './targets';
@@ -118,6 +118,12 @@ export function printRunDocument(doc: RunDocument, output: Output): void {
     s.durationMs !== undefined ? formatDuration(s.durationMs) : '-',
   ]);
   for (const line of formatTable(['step', 'kind', 'status', 'jobs / attempts', 'duration'], rows)) output.plain(`  ${line}`);
+  const blocked = doc.steps.filter((s) => s.status === 'RUNNABLE' && isBlockedReason(s.statusReason));
+  if (blocked.length > 0) {
+    output.plain('');
+    output.plain(bold(yellow('Cannot be placed')));
+    for (const s of blocked) output.plain(`  ${bold(s.step)}: job ${s.jobId} stays RUNNABLE: ${s.statusReason}`);
+  }
   if (doc.failures.length > 0) {
     output.plain('');
     output.plain(bold(red('Failed')));

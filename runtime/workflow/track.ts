@@ -105,6 +105,10 @@ export async function pollOnce(ctx: TrackContext): Promise<PollResult> {
       }
       const summaryChanged = JSON.stringify(seen.statusSummary ?? null) !== JSON.stringify(job.statusSummary ?? null);
       if (seen.status === job.status && !summaryChanged) {
+        // Nothing moved; a new reason why a RUNNABLE job cannot be placed is still worth keeping, for `status`.
+        if (seen.status === 'RUNNABLE' && isBlockedReason(seen.statusReason) && seen.statusReason !== job.statusReason) {
+          ctx.journal.recordObservation(ctx.runId, job.key, seen);
+        }
         continue;
       }
       changed = true;

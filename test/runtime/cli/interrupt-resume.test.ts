@@ -152,4 +152,7 @@ test('a step the local engine can never place is reported once on stderr while t
   expect(result.stderr).toMatch(/step huge: job \S+ stays RUNNABLE, Batch cannot place it: MISCONFIGURATION:\S+ - .*The job asks for 64 vCPUs/);
   expect(result.stderr.match(/stays RUNNABLE/g)).toHaveLength(1);
   expect(result.stderr).toContain(`\`batchkit cancel ${runId}\` stops it`);
+  // AND: `status` shows why the step waits, from the journal
+  const status = await runCli(['status', runId, '--journal-dir', path.join(dir, 'runs')]);
+  expect(status.stdout).toMatch(/Cannot be placed\n {2}huge: job \S+ stays RUNNABLE: MISCONFIGURATION:\S+ - .*The job asks for 64 vCPUs/);
 });
