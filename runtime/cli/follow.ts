@@ -33,6 +33,7 @@ export class RunProgress {
   public readonly listener: RunEventListener;
   private readonly view: ProgressView;
   private statusOf?: () => RunStatusReport;
+  private readonly blockedNoted = new Map<string, string>();
 
   constructor(private readonly output: Output, private readonly now: () => number = Date.now) {
     this.view = createProgressView(output, { now });
@@ -48,6 +49,19 @@ export class RunProgress {
   show(report: RunStatusReport): void {
     const total = report.steps.reduce((sum, s) => sum + (s.arraySize ?? 1), 0);
     this.view.update({ total, counts: report.jobCounts, elapsedMs: Math.max(0, this.now() - report.createdAt) });
+  }
+
+  /**
+   * Says once per job and reason that Batch cannot place a job: Batch leaves it RUNNABLE, and the
+   * run waiting, until the job or its queue changes.
+   */
+  blocked(runId: string, step: string, jobId: string, statusReason: string): void {
+    if (this.blockedNoted.get(jobId) === statusReason) {
+      return;
+    }
+    this.blockedNoted.set(jobId, statusReason);
+    this.view.note(this.output.style.yellow(`step ${step}: job ${jobId} stays RUNNABLE, Batch cannot place it: ${statusReason}`));
+    this.view.note(`  The run waits until the job definition or the queue's compute environments change; \`batchkit cancel ${runId}\` stops it.`);
   }
 
   /** Leaves the terminal clean for the summary. */
@@ -66,9 +80,7 @@ export class RunProgress {
       }
     }
     if (event.type === 'step-blocked') {
-      // Batch leaves such a job RUNNABLE, and the run waiting, until the job or its queue changes: say so once.
-      this.view.note(output.style.yellow(`step ${event.step}: job ${event.jobId} stays RUNNABLE, Batch cannot place it: ${event.statusReason}`));
-      this.view.note(`  The run waits until the job definition or the queue's compute environments change; \`batchkit cancel ${event.runId}\` stops it.`);
+      this.blocked(event.runId, event.step, event.jobId, event.statusReason);
     }
     // Once per poll, not per event: a report reads the whole run from the journal.
     if (event.type === 'poll' && this.statusOf) {

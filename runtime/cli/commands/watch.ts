@@ -3,7 +3,7 @@
  * another terminal's `run`) until it ends, with the same progress and summary as `run`.
  */
 import type { Command } from 'commander';
-import { runStatus, type RunStatusReport } from '../../workflow';
+import { isBlockedReason, runStatus, type RunStatusReport } from '../../workflow';
 import { CliError, EXIT_USAGE } from '../exit-codes';
 import { reportFinished, reportInterrupted, resumeCommandOf, RunProgress, untilInterrupted, type FollowContext } from '../follow';
 import { createOutput, type Output } from '../output';
@@ -63,6 +63,11 @@ export async function watchRun(runId: string, flags: WatchFlags, output: Output)
       for (;;) {
         const report = await look();
         progress.show(report);
+        for (const step of report.steps) {
+          if (step.status === 'RUNNABLE' && step.jobId && isBlockedReason(step.statusReason)) {
+            progress.blocked(runId, step.step, step.jobId, step.statusReason);
+          }
+        }
         if (isFinalRun(report.status)) return report;
         await sleep(intervalMs, signal);
       }

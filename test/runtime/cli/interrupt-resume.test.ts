@@ -139,16 +139,24 @@ test('a step the local engine can never place is reported once on stderr while t
   fs.writeFileSync(file, 'name: too-big\ndefaults: { jobQueue: cdk:Queue, jobDefinition: cdk:Shell }\nsteps:\n  huge: { vcpus: 64, command: [sh, -c, "echo never"] }\n');
   const running = startCli(['run', file, '--local', '--local-vcpus', '2', '--template', TEST_TEMPLATE,
     '--data-dir', path.join(dir, 'too-big-engine'), '--journal-dir', path.join(dir, 'runs')]);
-  // WHEN: the report is out, and a few more polls have passed
-  for (let waited = 0; !running.output().stderr.includes('stays RUNNABLE') && waited < 15_000; waited += 50) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const stderrSays = async (cli: typeof running, text: string) => {
+    for (let waited = 0; !cli.output().stderr.includes(text) && waited < 15_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  // WHEN: the report is out, a `watch` of the run has said it too, and a few more polls have passed
+  await stderrSays(running, 'stays RUNNABLE');
+  const runId = /run (too-big-\S+):/.exec(running.output().stdout)![1];
+  const watching = startCli(['watch', runId, '--journal-dir', path.join(dir, 'runs'), '--interval', '0.2']);
+  await stderrSays(watching, 'stays RUNNABLE');
   await new Promise((resolve) => setTimeout(resolve, 3_000));
+  watching.child.kill('SIGINT');
   running.child.kill('SIGINT');
-  const result = await running.done;
+  const [result, watched] = await Promise.all([running.done, watching.done]);
   // THEN
   expect(result.code).toBe(130);
-  const runId = /run (too-big-\S+):/.exec(result.stdout)![1];
+  expect(watched.code).toBe(130);
+  expect(watched.stderr.match(/step huge: job \S+ stays RUNNABLE, Batch cannot place it: MISCONFIGURATION:/g)).toHaveLength(1);
   expect(result.stderr).toMatch(/step huge: job \S+ stays RUNNABLE, Batch cannot place it: MISCONFIGURATION:\S+ - .*The job asks for 64 vCPUs/);
   expect(result.stderr.match(/stays RUNNABLE/g)).toHaveLength(1);
   expect(result.stderr).toContain(`\`batchkit cancel ${runId}\` stops it`);
