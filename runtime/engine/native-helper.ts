@@ -325,7 +325,9 @@ export function buildNativeHelper(cacheDir = helperCacheDir(), compiler = proces
   try {
     fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(`${scratch}.c`, NATIVE_HELPER_SOURCE);
-    const compiled = spawnSync(compiler, ['-O2', '-o', scratch, `${scratch}.c`], { encoding: 'utf8', timeout: 60_000 });
+    // `$CC` may carry words of its own (`ccache cc`, `gcc -m64`), as make passes it to a shell.
+    const [command, ...compilerArgs] = compiler.trim().split(/\s+/);
+    const compiled = spawnSync(command, [...compilerArgs, '-O2', '-o', scratch, `${scratch}.c`], { encoding: 'utf8', timeout: 60_000 });
     if (compiled.error || compiled.status !== 0) {
       return { failure: `${compiler} failed: ${compiled.error?.message ?? compiled.stderr.trim().split('\n').slice(0, 3).join(' ')}` };
     }

@@ -120,6 +120,11 @@ describe('building the native helper', () => {
     expect(fs.readdirSync(cacheDir)).toEqual([path.basename((first as { binary: string }).binary)]);
   });
 
+  test('a compiler given with words of its own, as $CC often is, is run with them', () => {
+    const build = buildNativeHelper(cacheDir, 'cc -Wall');
+    expect(build).toEqual({ binary: expect.stringMatching(/process-helper-[0-9a-f]{16}$/) });
+  });
+
   test('without a working compiler there is no binary, and the failure says which compiler', () => {
     const build = buildNativeHelper(cacheDir, '/nonexistent/cc');
     expect(build).toEqual({ failure: expect.stringContaining('/nonexistent/cc failed: ') });
