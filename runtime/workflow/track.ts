@@ -142,20 +142,20 @@ function reportIfBlocked(ctx: TrackContext, step: string, jobId: string, statusR
 }
 
 /**
- * An array parent carries no reason of its own: when a poll saw nothing move, an array step
- * whose children wait RUNNABLE with none starting or running has one of them listed (one
- * ListJobs call) to learn why, until a blocked child of it has been reported. Polls slow down
- * while nothing moves, so these calls stay rare.
+ * An array parent carries no reason of its own. When a poll saw nothing move and nothing of the
+ * run is starting or running (children wait for capacity while something runs; a run that waits
+ * with nothing running is stuck), each array step with RUNNABLE children has one of them listed
+ * (one ListJobs call) to learn why, until a blocked child of it has been reported. Polls slow
+ * down to `maxIntervalMs` while nothing moves, so these calls stay rare.
  */
 async function lookForBlockedChildren(ctx: TrackContext, open: readonly JournalledJob[]): Promise<void> {
-  if (!ctx.blockedReported) {
+  const active = (job: JournalledJob) => job.status === 'STARTING' || job.status === 'RUNNING' || !!job.statusSummary?.STARTING || !!job.statusSummary?.RUNNING;
+  if (!ctx.blockedReported || open.some(active)) {
     return;
   }
   const reported = [...ctx.blockedReported.keys()];
   for (const job of open) {
-    const counts = job.statusSummary;
-    const waiting = (counts?.RUNNABLE ?? 0) > 0 && !counts?.STARTING && !counts?.RUNNING;
-    if (!waiting || reported.some((id) => id.startsWith(`${job.jobId}:`))) {
+    if (!job.statusSummary?.RUNNABLE || reported.some((id) => id.startsWith(`${job.jobId}:`))) {
       continue;
     }
     const child = await ctx.calls.firstChild(job.jobId!, 'RUNNABLE');
