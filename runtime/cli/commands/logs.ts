@@ -1,14 +1,16 @@
 /**
- * `batchkit logs <run> <step>[:index]`: the output of one job of a run. On the local engine
- * it prints the attempt's log file; on AWS it names the CloudWatch log stream (fetching it
- * needs CloudWatch Logs access, which `aws logs get-log-events` already does well).
+ * `batchkit logs <run> <step>[:index]`: the output of one job of a run. On the local engine it
+ * prints the attempt's log file; on AWS it reads the attempt's CloudWatch Logs stream; on another
+ * endpoint it names the stream.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
 import { DescribeJobsCommand, type JobDetail } from '@aws-sdk/client-batch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { runStatus, type StepReport } from '../../workflow';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
+import { logGroupOf, writeLogStream } from '../cloudwatch-logs';
 import { createOutput, type Output } from '../output';
 import { logLocation, type LogLocation } from '../run-summary';
 import { addRunOptions, cliErrorOf, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
@@ -34,7 +36,7 @@ export interface LogsDocument {
   readonly attempt: number;
   /** Where the output is: stream name, plus the file (local) or log group (AWS). */
   readonly log: LogLocation;
-  /** The output itself (local engine only). @default - not fetched */
+  /** The output itself (local engine and AWS; one line per CloudWatch event). @default - not fetched (another endpoint) */
   readonly content?: string;
 }
 
@@ -42,7 +44,7 @@ export interface LogsDocument {
 export function registerLogs(program: Command): void {
   const command = program
     .command('logs')
-    .description("print a job's output: the log file on the local engine, the CloudWatch log stream on AWS")
+    .description("print a job's output: its log file on the local engine, its CloudWatch Logs stream on AWS")
     .argument('<run>', 'run id (printed by `batchkit run`)')
     .argument('<step>', 'step name, or <step>:<index> for one child of an array step')
     .option('--attempt <n>', 'which attempt, from 1 (default: the last one)');
@@ -54,8 +56,10 @@ Examples:
   $ batchkit logs nightly-20260101T020000-k3x9 transform:17 --attempt 1
   $ batchkit logs nightly-20260101T020000-k3x9 merge --json | jq -r .log.logStreamName
 
-Exit codes: 0 the output was found, 1 the job has not started (no output yet),
-2 bad usage, unknown run, step or index.`)
+On AWS the output is read from CloudWatch Logs (needs logs:GetLogEvents).
+
+Exit codes: 0 the output was found, 1 the job has not started (no output yet) or its
+log stream cannot be read, 2 bad usage, unknown run, step or index.`)
     .action(async (runId: string, stepArgument: string, flags: LogsFlags) => {
       process.exitCode = await showLogs(runId, stepArgument, flags, createOutput({ json: flags.json }));
     });
@@ -82,26 +86,36 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
   const stream = attemptWanted !== undefined
     ? attempts[attemptWanted - 1]?.container?.logStreamName
     : current ?? lastFinished ?? (arrayIndex === undefined ? step.logStreamName : undefined);
-  const log = logLocation(spec, stream);
+  const located = logLocation(spec, stream);
+  const log = located?.logGroupName ? { ...located, logGroupName: logGroupOf(detail) } : located;
   if (!log) {
     const which = attemptWanted !== undefined ? `attempt ${attemptWanted} of ` : '';
     throw new CliError(`${which}job ${jobId} (${stepArgument}) has no output yet: status ${detail?.status ?? step.status}, ${attempts.length} attempt(s) made`, EXIT_WORK_FAILED);
   }
-  const content = log.file !== undefined ? readLogFile(log.file) : undefined;
-  const doc: LogsDocument = { runId, step: step.step, arrayIndex, jobId, attempt, log, content };
+  // The header goes to stderr so that stdout is the job's output and nothing else (`> out.txt`, `| grep`).
+  const header = (where: string) => {
+    if (!output.json) output.warn(output.style.dim(`${stepArgument} (job ${jobId}), attempt ${attempt}: ${where}`));
+  };
+  let content: string | undefined;
   if (log.file !== undefined) {
-    // The header goes to stderr so that stdout is the job's output and nothing else (`> out.txt`, `| grep`).
-    if (!output.json) {
-      output.warn(output.style.dim(`${stepArgument} (job ${jobId}), attempt ${attempt}: ${log.file}`));
-      output.stdout.write(content ?? '');
-    }
+    content = readLogFile(log.file);
+    header(log.file);
+    if (!output.json) output.stdout.write(content);
   } else if (log.logGroupName) {
-    output.plain(`${stepArgument} (job ${jobId}), attempt ${attempt}: CloudWatch Logs group ${log.logGroupName}, stream ${log.logStreamName}`);
-    output.plain(`Fetch it: aws logs get-log-events --log-group-name ${log.logGroupName} --log-stream-name ${log.logStreamName}${spec.region ? ` --region ${spec.region}` : ''}`);
+    header(`CloudWatch Logs group ${log.logGroupName}, stream ${log.logStreamName}`);
+    const lines: string[] = [];
+    // The SDK's default chain, as for Batch; it also honours AWS_ENDPOINT_URL.
+    const logs = new CloudWatchLogsClient({ region: spec.region });
+    try {
+      await writeLogStream(logs, log.logGroupName, log.logStreamName, (line) => (output.json ? lines.push(line) : output.stdout.write(`${line}\n`)));
+    } finally {
+      logs.destroy();
+    }
+    content = output.json ? lines.map((line) => `${line}\n`).join('') : undefined;
   } else {
     output.plain(`${stepArgument} (job ${jobId}), attempt ${attempt}: log stream ${log.logStreamName} on ${spec.endpoint}`);
   }
-  output.document(doc);
+  output.document({ runId, step: step.step, arrayIndex, jobId, attempt, log, content } satisfies LogsDocument);
   return EXIT_OK;
 }
 
