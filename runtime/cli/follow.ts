@@ -61,7 +61,9 @@ export class RunProgress {
     }
     this.blockedNoted.set(jobId, statusReason);
     this.view.note(this.output.style.yellow(`step ${step}: job ${jobId} stays RUNNABLE, Batch cannot place it: ${statusReason}`));
-    this.view.note(`  The run waits until the job definition or the queue's compute environments change; \`batchkit cancel ${runId}\` stops it.`);
+    // CAPACITY reasons pass when EC2 has instances again; MISCONFIGURATION ones need a change.
+    const until = statusReason.startsWith('CAPACITY:') ? 'EC2 has capacity for it again' : "the job definition or the queue's compute environments change";
+    this.view.note(`  The run waits until ${until}; \`batchkit cancel ${runId}\` stops it.`);
   }
 
   /** Leaves the terminal clean for the summary. */

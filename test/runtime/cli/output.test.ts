@@ -1,4 +1,5 @@
 import { colourEnabled, createOutput, formatDuration, formatTable } from '../../../runtime/cli/output';
+import { RunProgress } from '../../../runtime/cli/follow';
 import { createProgressView, formatCounts } from '../../../runtime/cli/progress';
 
 function sink(isTTY: boolean) {
@@ -68,5 +69,26 @@ describe('progress', () => {
     // THEN
     const lines = out.text().trim().split('\n').map((l) => l.replace(/^\S+ /, ''));
     expect(lines).toEqual(['0/3 done · RUNNING 3 · 0ms', '2/3 done · RUNNING 1 · SUCCEEDED 2 · 600ms']);
+  });
+});
+
+describe('a step Batch cannot place', () => {
+  test('is said once per job and reason, on stderr, with what the run waits for', () => {
+    // GIVEN
+    const out = sink(false);
+    const err = sink(false);
+    const progress = new RunProgress(createOutput({ stdout: out.stream, stderr: err.stream, env: {}, now: () => Date.UTC(2026, 0, 2) }), () => Date.UTC(2026, 0, 2));
+    // WHEN: a misconfigured job twice, then a job waiting for EC2 capacity
+    progress.blocked('run-1', 'train', 'job-a', 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - too big');
+    progress.blocked('run-1', 'train', 'job-a', 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - too big');
+    progress.blocked('run-1', 'spot', 'job-b', 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - no c5 left');
+    // THEN
+    expect(out.text()).toBe('');
+    expect(err.text().split('\n').filter(Boolean).map((l) => l.replace(/^\S+ /, ''))).toEqual([
+      'step train: job job-a stays RUNNABLE, Batch cannot place it: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - too big',
+      "  The run waits until the job definition or the queue's compute environments change; `batchkit cancel run-1` stops it.",
+      'step spot: job job-b stays RUNNABLE, Batch cannot place it: CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY - no c5 left',
+      '  The run waits until EC2 has capacity for it again; `batchkit cancel run-1` stops it.',
+    ]);
   });
 });
