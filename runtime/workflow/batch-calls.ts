@@ -126,12 +126,12 @@ export class BatchCalls {
     return ids;
   }
 
-  /** One child of an array job in `status` (its summary, with `statusReason`), or none. */
-  async firstChild(arrayJobId: string, status: JobStatus): Promise<JobSummary | undefined> {
+  /** Up to `maxResults` children of an array job in `status` (summaries, with `statusReason`): one ListJobs call. */
+  async someChildren(arrayJobId: string, status: JobStatus, maxResults: number): Promise<JobSummary[]> {
     const response = await this.retried('ListJobs', () => this.options.client.send(new ListJobsCommand({
-      arrayJobId, jobStatus: status, maxResults: 1,
+      arrayJobId, jobStatus: status, maxResults,
     }), { abortSignal: this.options.signal }));
-    return response.jobSummaryList?.[0];
+    return response.jobSummaryList ?? [];
   }
 
   /** Stops a job whatever its state (TerminateJob cancels jobs that have not started). */

@@ -144,8 +144,8 @@ function reportIfBlocked(ctx: TrackContext, step: string, jobId: string, statusR
 /**
  * An array parent carries no reason of its own. When a poll saw nothing move and nothing of the
  * run is starting or running (children wait for capacity while something runs; a run that waits
- * with nothing running is stuck), each array step with RUNNABLE children has one of them listed
- * (one ListJobs call) to learn why, until a blocked child of it has been reported. Polls slow
+ * with nothing running is stuck), each array step with RUNNABLE children has up to 100 of them
+ * listed (one ListJobs call) to learn why, until a blocked child of it has been reported. Polls slow
  * down to `maxIntervalMs` while nothing moves, so these calls stay rare.
  */
 async function lookForBlockedChildren(ctx: TrackContext, open: readonly JournalledJob[]): Promise<void> {
@@ -158,9 +158,11 @@ async function lookForBlockedChildren(ctx: TrackContext, open: readonly Journall
     if (!job.statusSummary?.RUNNABLE || reported.some((id) => id.startsWith(`${job.jobId}:`))) {
       continue;
     }
-    const child = await ctx.calls.firstChild(job.jobId!, 'RUNNABLE');
-    if (child?.jobId) {
-      reportIfBlocked(ctx, job.step, child.jobId, child.statusReason);
+    // Batch gives the reason to the job at the head of the queue only, and ListJobs promises no order.
+    const children = await ctx.calls.someChildren(job.jobId!, 'RUNNABLE', 100);
+    const blocked = children.find((child) => isBlockedReason(child.statusReason));
+    if (blocked?.jobId) {
+      reportIfBlocked(ctx, job.step, blocked.jobId, blocked.statusReason);
     }
   }
 }
