@@ -25,7 +25,7 @@ export interface LocalEngineOptions {
   readonly accountId?: string;
   /**
    * Starts attempts. The engine closes the launcher it creates, never one given here.
-   * @default - a `HelperLauncher` (perl, else sh with `setsid`), else a `HostProcessLauncher`: each attempt is a process on this host
+   * @default - a `HelperLauncher` (the native helper, else perl, else sh with `setsid`; `BATCHKIT_PROCESS_HELPER` picks one), else a `HostProcessLauncher`: each attempt is a process on this host
    */
   readonly launcher?: ProcessLauncher;
   /** @default - the system clock (`Date.now`, `setTimeout`) */
