@@ -314,7 +314,7 @@ export type NativeHelperBuild = { readonly binary: string } | { readonly failure
  */
 export function buildNativeHelper(cacheDir = helperCacheDir(), compiler = process.env.CC || 'cc'): NativeHelperBuild {
   if (process.platform === 'win32') {
-    return { failure: 'Windows has no vfork' };
+    return { failure: 'Windows has neither fork nor the POSIX signals the helper relies on' };
   }
   const digest = createHash('sha256').update(`${process.platform} ${process.arch}\n${NATIVE_HELPER_SOURCE}`).digest('hex').slice(0, 16);
   const binary = path.join(cacheDir, `process-helper-${digest}`);

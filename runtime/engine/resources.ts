@@ -352,7 +352,7 @@ export class ResourceRegistry {
       }
       orders.add(position);
       const ce = this.computeEnvironment(requireString(entry.computeEnvironment, `computeEnvironmentOrder[${index}].computeEnvironment`));
-      kinds.add(ce.computeResources?.type?.startsWith('FARGATE') ? 'FARGATE' : 'EC2');
+      kinds.add(platformOf(ce));
       return { order: position, computeEnvironment: ce.computeEnvironmentArn };
     });
     if (kinds.size > 1) {
@@ -360,4 +360,9 @@ export class ResourceRegistry {
     }
     return resolved.sort((a, b) => a.order - b.order);
   }
+}
+
+/** The platform a compute environment runs jobs on: Fargate for FARGATE and FARGATE_SPOT, EC2 otherwise (EC2, SPOT, unmanaged). */
+export function platformOf(ce: batch.ComputeEnvironmentDetail): 'FARGATE' | 'EC2' {
+  return ce.computeResources?.type?.startsWith('FARGATE') ? 'FARGATE' : 'EC2';
 }

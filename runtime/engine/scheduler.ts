@@ -7,7 +7,7 @@
 import type * as batch from '@aws-sdk/client-batch';
 import { containerNeeds, placementNeeds, ResourceNeeds } from './job-container';
 import type { JobRecord, JobSpec } from './job-record';
-import type { ResourceRegistry } from './resources';
+import { platformOf, type ResourceRegistry } from './resources';
 import { RunnableHeap } from './runnable-heap';
 
 /** What the machine offers to each compute environment. */
@@ -84,11 +84,10 @@ export class Scheduler {
     if (queue.state !== 'ENABLED' || definition.type !== 'container' || !definition.containerProperties) {
       return false;
     }
-    const fargateQueue = (queue.computeEnvironmentOrder ?? [])
-      .some((entry) => this.resources.findComputeEnvironment(entry.computeEnvironment!)?.computeResources?.type?.startsWith('FARGATE'));
-    const fargateDefinition = (definition.platformCapabilities ?? []).includes('FARGATE');
+    const platform = (definition.platformCapabilities ?? []).includes('FARGATE') ? 'FARGATE' : 'EC2';
     const needs = containerNeeds(definition.containerProperties);
-    return fargateQueue === fargateDefinition && this.enabledComputeEnvironments(queue).some((ce) => fits(this.capacityOf(ce), needs));
+    // A queue's compute environments are all of one platform (CreateJobQueue refuses a mix).
+    return this.enabledComputeEnvironments(queue).some((ce) => platformOf(ce) === platform && fits(this.capacityOf(ce), needs));
   }
 
   /** One placement pass over every enabled queue; starts what fits now. */
