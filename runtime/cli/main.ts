@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EngineConfigurationError } from '../engine/errors';
+import { tolerateClosedReaders } from './closed-pipes';
 import { CliError, EXIT_USAGE } from './exit-codes';
 import { registerCommands } from './commands';
 
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and resolves to the process exit code; never calls process.exit itself. */
 export async function main(argv: string[]): Promise<number> {
+  tolerateClosedReaders();
   const program = buildProgram();
   try {
     await program.parseAsync(argv, { from: 'user' });
