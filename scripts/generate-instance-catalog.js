@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Generates runtime/model/instance-catalog.generated.ts from EC2's DescribeInstanceTypes data
-// (vCPUs, memory, GPUs, architectures) so the package never reads ../shared at run time.
+// (vCPUs, memory, GPUs, architectures) so the package never reads the source data at run time.
 // Usage: node scripts/generate-instance-catalog.js [path/to/ec2-instance-types.json]
 // Each row keeps only what the placement checks need: [vcpus, memoryMiB, gpus, architecture bits].
 const fs = require('fs');

@@ -1,6 +1,6 @@
 /**
  * ListJobs: which jobs a request selects (one of jobQueue, arrayJobId, multiNodeJobId), the
- * RUNNING default, the filters, and pagination with an opaque token, as BATCH-FACTS.md describes.
+ * RUNNING default, the filters, and pagination with an opaque token, as the ListJobs API documents them.
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { nameFromReference } from '../model/arns';

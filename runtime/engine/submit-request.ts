@@ -1,6 +1,6 @@
 /**
  * Validates a SubmitJob request against the engine's resources and jobs and turns it into the
- * immutable `JobSpec` the engine keeps (limits from the Batch API model and BATCH-FACTS.md).
+ * immutable `JobSpec` the engine keeps (limits from the Batch API model and its documentation).
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { checkInteger, checkName, checkTags, invalid, requireString, shown } from './errors';

@@ -23,7 +23,7 @@ export function isJobStatus(value: unknown): value is JobStatus {
 }
 
 /**
- * The moves AWS Batch makes (BATCH-FACTS.md, "Jobs, states, ids"). Status is not monotonic:
+ * The moves AWS Batch makes between job states. Status is not monotonic:
  * RUNNING goes back to RUNNABLE when an attempt fails and the retry strategy allows another.
  */
 export const JOB_TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {

@@ -1,6 +1,6 @@
 /**
  * Rules AWS Batch applies to a job queue's compute environments and time-limit actions
- * (BATCH-FACTS.md, Queues and compute environments), as pure functions over plain
+ * (1 to 3 compute environments of one kind, one action per reason), as pure functions over plain
  * descriptions so the CDK checks and the runtime share them.
  */
 import { ComputeDescription, computeArchitectures } from './placement';

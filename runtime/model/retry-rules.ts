@@ -1,6 +1,6 @@
 /**
  * Rules AWS Batch applies to a job definition's retry strategy, timeout and environment
- * (BATCH-FACTS.md, SubmitJob). Each function returns the problems it finds as messages that
+ * (the SubmitJob and RegisterJobDefinition limits of the Batch API). Each function returns the problems it finds as messages that
  * complete "<subject> ...", so the CDK checks and the runtime word them the same way; an
  * empty list means the value is valid.
  */

@@ -8,7 +8,7 @@ import { BatchClientException } from '../model/batch-api';
 import type { WireModel, WireShape } from './wire-model';
 
 /**
- * Enums AWS Batch accepts in any letter case (BATCH-FACTS.md: `evaluateOnExit[].action` is
+ * Enums AWS Batch accepts in any letter case (the RetryStrategy documentation: `evaluateOnExit[].action` is
  * case-insensitive); the value is passed on as given.
  */
 const CASE_INSENSITIVE_ENUMS = new Set(['RetryAction']);
