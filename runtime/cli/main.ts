@@ -7,10 +7,12 @@ import { EngineConfigurationError } from '../engine/errors';
 import { tolerateClosedReaders } from './closed-pipes';
 import { CliError, EXIT_USAGE } from './exit-codes';
 import { registerCommands } from './commands';
+import { packageVersion } from './package-version';
 
 export function buildProgram(): Command {
   const program = new Command('batchkit')
     .description('Run AWS Batch from code: workflows on AWS Batch or on the local engine, and checks of CDK apps')
+    .version(packageVersion(), '-V, --version', 'print the version of batchkit')
     .showHelpAfterError()
     .exitOverride();
   registerCommands(program);
