@@ -3,8 +3,8 @@
 // `npm start`: batchkit end to end on this machine, in under a minute. Builds if the sources
 // changed since the last build, synthesizes the example CDK app, prints `batchkit check` of
 // it, then runs the example workflow on the local engine loaded from the synthesized
-// template, and exits with the run's exit code. Every step is the real CLI in a child process,
-// exactly what a user would type.
+// template (as host processes: --launcher process), and exits with the run's exit code. Every
+// step is the real CLI in a child process, exactly what a user would type.
 //
 // Usage: node scripts/start.js [--workdir <dir>]
 //   --workdir  where cdk.out/ and .batchkit/ go (default: the repository); tests use a temp dir.
@@ -60,6 +60,9 @@ function main(argv) {
     ...templates.flatMap((t) => ['--template', shown(t)]),
     '--data-dir', shown(dataDir),
     '--journal-dir', shown(path.join(stateDir, 'runs')),
+    // Host processes, even where docker or podman answers: the example app names registry images
+    // (public.ecr.aws/amazonlinux/...) that an offline machine cannot pull, and jobs start faster.
+    '--launcher', 'process',
   ];
   say(`$ batchkit ${args.slice(1).join(' ')}`);
   const run = spawn(process.execPath, args, { stdio: 'inherit', env });
@@ -69,7 +72,7 @@ function main(argv) {
   run.on('exit', (code, signal) => {
     process.off('SIGINT', ignoreSigint);
     endPhase();
-    say(`\nnpm start took ${seconds(Date.now() - started)} (${phases.join(', ')})`);
+    say(`\nnpm start took ${seconds(Date.now() - started)} (${phases.join(', ')}); jobs ran as host processes (--launcher process)`);
     process.exitCode = code ?? (signal ? 1 : 0);
   });
 }

@@ -6,9 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
+import { createPrivateDirs, writePrivateFile } from '../files/private-files';
 import { listRuns, type RunRecord } from '../workflow';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from './exit-codes';
-import { isProcessAlive, targetChosen, targetSpecOf, DEFAULT_JOURNAL_DIR, type TargetFlags, type TargetSpec } from './targets';
+import { ensurePrivateStateDir, isProcessAlive, targetChosen, targetSpecOf, DEFAULT_JOURNAL_DIR, type TargetFlags, type TargetSpec } from './targets';
 
 /** Directory, inside a journal directory, of the targets runs were started against. */
 export const REMEMBERED_TARGETS_DIR = 'targets';
@@ -28,16 +29,18 @@ export function addRunOptions(command: Command): Command {
     .option('--json', 'print one JSON document instead of text');
 }
 
-/** The journal directory the flags name, absolute. */
+/** The journal directory the flags name, absolute, made private (the journal would create it anyway). */
 export function journalDirOf(flags: RunCommandFlags): string {
-  return path.resolve(flags.journalDir ?? DEFAULT_JOURNAL_DIR);
+  const dir = path.resolve(flags.journalDir ?? DEFAULT_JOURNAL_DIR);
+  ensurePrivateStateDir(dir, 'run definitions with their job environments');
+  return dir;
 }
 
 /** Remembers the target of a run next to its journal. */
 export function rememberTarget(journalDir: string, runId: string, spec: TargetSpec): void {
   const dir = path.join(journalDir, REMEMBERED_TARGETS_DIR);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, `${runId}.json`), `${JSON.stringify(spec, null, 2)}\n`);
+  createPrivateDirs(dir);
+  writePrivateFile(path.join(dir, `${runId}.json`), `${JSON.stringify(spec, null, 2)}\n`);
 }
 
 /** The target a run was started against, if remembered. */
@@ -68,6 +71,7 @@ export function cliErrorOf(err: unknown): unknown {
     case 'ReferenceResolutionError':
     case 'WorkflowConfigurationError':
     case 'RunNotFoundError':
+    case 'PrivateStateError':
       return new CliError(err.message, EXIT_USAGE);
     case 'BatchCallError':
       return new CliError(`${err.message}; check the target (--local, --endpoint, or AWS credentials and --region)`, EXIT_WORK_FAILED);

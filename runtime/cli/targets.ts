@@ -5,15 +5,19 @@
  * workflow runtime has one code path; the local engine sits behind its own HTTP server on
  * 127.0.0.1 for that reason, not as a shortcut around the wire protocol.
  */
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { Command } from 'commander';
 import type { BatchClient } from '@aws-sdk/client-batch';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { runContainerCli } from '../engine/container-cli';
 import { LocalBatchEngine } from '../engine/engine';
+import { LAUNCHER_KINDS, type LauncherKind } from '../engine/engine-options';
+import { ensurePrivateDir, openPrivateFile, PrivateStateError, tightenedMessage } from '../files/private-files';
 import { startBatchServer, type RunningBatchServer } from '../server/server';
-import { loadTemplate, TemplateReadError, type LoadedBatchResource, type TemplateFinding } from '../template/load-template';
+import { loadTemplate, TemplateReadError, type AssetImageOptions, type LoadedBatchResource, type TemplateFinding } from '../template/load-template';
 import {
   ConstructReferenceResolver, createWorkflowBatchClient, DirectReferenceResolver, ReferenceResolutionError,
   type ReferenceKind, type ReferenceResolver,
@@ -26,7 +30,7 @@ export const DEFAULT_LOCAL_DATA_DIR = '.batchkit/local';
 export const DEFAULT_JOURNAL_DIR = '.batchkit/runs';
 /** The lock file a command holding the local engine writes into its data directory. */
 export const DATA_DIR_LOCK_FILE = 'batchkit-cli.lock';
-/** Credentials for the in-process server, which verifies no signatures; the SDK insists on some. */
+/** Credentials for an endpoint that verifies no signatures (`local serve` without keys); the SDK insists on some. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'batchkit-local', secretAccessKey: 'batchkit-local' };
 
 /** The target flags every workflow command accepts, as commander parses them. */
@@ -47,6 +51,8 @@ export interface TargetFlags {
   readonly localVcpus?: string;
   /** `--local-memory` in MiB, unparsed. */
   readonly localMemory?: string;
+  /** `--launcher`, unparsed. */
+  readonly launcher?: string;
 }
 
 /** A target as remembered for a run, so later commands on the run need no flags. */
@@ -67,6 +73,8 @@ export interface TargetSpec {
   readonly localVcpus?: number;
   /** Memory in MiB each local compute environment may use. @default - this host's memory */
   readonly localMemoryMiB?: number;
+  /** How the local engine runs jobs: containers, host processes, or auto. @default - `BATCHKIT_LAUNCHER`, else auto */
+  readonly launcher?: LauncherKind;
 }
 
 /** An opened target: a client for the runtime, how to resolve references, and how to let go of it. */
@@ -96,7 +104,8 @@ export function addTargetOptions(command: Command): Command {
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, then the profile)')
     .option('--stack <name>', 'deployed CloudFormation stack that resolves `cdk:` references on AWS')
     .option('--local-vcpus <n>', 'vCPUs each local compute environment may use (default: this host\'s cores)')
-    .option('--local-memory <MiB>', 'memory each local compute environment may use, in MiB (default: this host\'s memory)');
+    .option('--local-memory <MiB>', 'memory each local compute environment may use, in MiB (default: this host\'s memory)')
+    .option('--launcher <kind>', LAUNCHER_HELP);
 }
 
 /** Whether any flag chose a target (otherwise a remembered one, then AWS, applies). */
@@ -115,6 +124,9 @@ export function targetSpecOf(flags: TargetFlags): TargetSpec {
   if (!flags.local && (flags.localVcpus || flags.localMemory)) {
     throw new CliError('--local-vcpus and --local-memory apply to the local engine only; add --local');
   }
+  if (!flags.local && flags.launcher) {
+    throw new CliError(`--launcher ${flags.launcher} applies to the local engine only; add --local`);
+  }
   if (flags.endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(flags.endpoint)) {
     throw new CliError(`--endpoint must be an http(s) URL such as http://127.0.0.1:8866; got '${flags.endpoint}'`);
   }
@@ -124,6 +136,7 @@ export function targetSpecOf(flags: TargetFlags): TargetSpec {
     region: flags.region,
     localVcpus: positiveInteger('--local-vcpus', flags.localVcpus),
     localMemoryMiB: positiveInteger('--local-memory', flags.localMemory),
+    launcher: launcherKindOf(flags.launcher),
   };
   if (flags.local) {
     return { kind: 'local', dataDir: path.resolve(flags.dataDir ?? DEFAULT_LOCAL_DATA_DIR), ...common };
@@ -154,11 +167,13 @@ export async function openTarget(spec: TargetSpec, options: { resolveReferences?
     engine = await LocalBatchEngine.open({
       dataDir,
       hostCapacity: spec.localVcpus || spec.localMemoryMiB ? hostCapacity(spec) : undefined,
+      launcher: spec.launcher,
     });
     const loaded: LoadedBatchResource[] = [];
     const findings: TemplateFinding[] = [];
+    const assetImages = assetImagesFor(engine, (line) => process.stderr.write(`batchkit: ${line}\n`));
     for (const template of spec.templates) {
-      const report = await loadTemplate(engine, template).catch((err: unknown) => {
+      const report = await loadTemplate(engine, template, { assetImages }).catch((err: unknown) => {
         throw err instanceof TemplateReadError ? new CliError(err.message, EXIT_USAGE) : err;
       });
       loaded.push(...report.resources);
@@ -169,8 +184,10 @@ export async function openTarget(spec: TargetSpec, options: { resolveReferences?
       const shown = errors.map((f) => `${f.logicalId ?? 'template'}${f.property ? ` ${f.property}` : ''}: ${f.message}`).join('; ');
       throw new CliError(`${errors.length} template resource(s) could not be created in the local engine: ${shown}`, EXIT_WORK_FAILED);
     }
-    server = await startBatchServer({ api: engine, host: '127.0.0.1', port: 0 });
-    const client = createWorkflowBatchClient({ endpoint: server.url, region: spec.region ?? 'us-east-1', credentials: LOCAL_CREDENTIALS });
+    // A key pair of this open only: no other process on the machine can run commands through the engine's endpoint.
+    const credentials = { accessKeyId: `BATCHKIT${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64url') };
+    server = await startBatchServer({ api: engine, host: '127.0.0.1', port: 0, sigv4: { credentials: [credentials] } });
+    const client = createWorkflowBatchClient({ endpoint: server.url, region: spec.region ?? 'us-east-1', credentials });
     const openedServer = server;
     const openedEngine = engine;
     return {
@@ -191,6 +208,18 @@ export async function openTarget(spec: TargetSpec, options: { resolveReferences?
   }
 }
 
+/**
+ * How templates' CDK asset images are built: with the docker or podman the engine runs jobs
+ * through, in the asset's directory; not at all when jobs run as host processes, which never
+ * run an image.
+ */
+export function assetImagesFor(engine: LocalBatchEngine, progress: (line: string) => void): AssetImageOptions | undefined {
+  const cli = engine.containerCli;
+  if (!cli) return undefined;
+  const run = (args: readonly string[], cwd: string) => runContainerCli({ command: cli.command, spawn: (command, argv, options) => cli.spawn(command, argv, { ...options, cwd }) }, args);
+  return { cli: { kind: cli.kind, run }, progress };
+}
+
 /** The command line flags that reach `spec` again (for the hints commands print). */
 export function targetFlagsText(spec: TargetSpec): string {
   const parts: string[] = [];
@@ -201,6 +230,7 @@ export function targetFlagsText(spec: TargetSpec): string {
   if (spec.stack) parts.push(`--stack ${spec.stack}`);
   if (spec.localVcpus) parts.push(`--local-vcpus ${spec.localVcpus}`);
   if (spec.localMemoryMiB) parts.push(`--local-memory ${spec.localMemoryMiB}`);
+  if (spec.launcher) parts.push(`--launcher ${spec.launcher}`);
   return parts.join(' ');
 }
 
@@ -217,16 +247,27 @@ export function isProcessAlive(pid: number): boolean {
 /**
  * Two processes opening one engine data directory would each recover the other's running jobs
  * as interrupted; the lock file refuses the second one. A lock left by a dead process is taken over.
+ * The directory is made private first (it holds job environments and logs), and said so on
+ * stderr here, so the engine opening it next finds nothing to report.
  */
 export function lockDataDir(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
+  ensurePrivateStateDir(dataDir, 'job environments and logs');
   const lockFile = path.join(dataDir, DATA_DIR_LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      const fd = openPrivateFile(lockFile, 'wx');
+      try {
+        fs.writeSync(fd, String(process.pid));
+      } finally {
+        fs.closeSync(fd);
+      }
       return () => fs.rmSync(lockFile, { force: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') {
+        // A full or read-only disk is the user's to fix: said plainly, not as a crash.
+        throw typeof code === 'string' ? new CliError(`could not lock the local engine data directory ${dataDir}: ${(err as Error).message}; expected a directory batchkit can write, with free space`) : err;
+      }
       const holder = Number(fs.readFileSync(lockFile, 'utf8').trim());
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
         throw new CliError(`the local engine data directory ${dataDir} is in use by process ${holder}; wait for it, stop it, or choose another --data-dir`);
@@ -235,6 +276,19 @@ export function lockDataDir(dataDir: string): () => void {
     }
   }
   throw new CliError(`could not lock the local engine data directory ${dataDir}: another process keeps taking it`);
+}
+
+/**
+ * Makes a directory of batchkit state private (see `ensurePrivateDir`); an existing one that was
+ * open to others is tightened and said so once on stderr, in the CLI's words, before the engine
+ * or the journal opens it and would report it as a process warning.
+ */
+export function ensurePrivateStateDir(dir: string, holds: string): void {
+  try {
+    ensurePrivateDir(dir, (tightened) => process.stderr.write(`batchkit: ${tightenedMessage(tightened, shortPath(dir), holds)}\n`));
+  } catch (err) {
+    throw err instanceof PrivateStateError ? new CliError(err.message) : err;
+  }
 }
 
 async function resolverFor(spec: TargetSpec): Promise<ReferenceResolver> {
@@ -299,6 +353,18 @@ function readableTemplate(file: string): string {
     throw new CliError(`--template ${file}: cannot read the file; expected a synthesized template such as cdk.out/<Stack>.template.json`);
   }
   return resolved;
+}
+
+/** The `--launcher` help, shared by `local serve`. */
+export const LAUNCHER_HELP = 'how the local engine runs jobs: container (docker or podman, the job\'s image), process (on this host), or auto (containers when a runtime answers) (default: BATCHKIT_LAUNCHER, else auto)';
+
+/** Checks a `--launcher` value. */
+export function launcherKindOf(text: string | undefined): LauncherKind | undefined {
+  if (text === undefined) return undefined;
+  if (!(LAUNCHER_KINDS as readonly string[]).includes(text)) {
+    throw new CliError(`--launcher must be ${LAUNCHER_KINDS.join(', ')}; got '${text}'`);
+  }
+  return text as LauncherKind;
 }
 
 function positiveInteger(flag: string, text: string | undefined): number | undefined {

@@ -7,12 +7,14 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { createPrivateDirs, writePrivateFile } from '../files/private-files';
 import type { CancelTimer, EngineClock } from './clock';
-import { effectiveContainer, jobEnvironment, resolveCommand, ResourceNeeds } from './job-container';
+import { containerLaunchSpec, ContainerSpecError, EngineContainerContext, jobNetworkName } from './container-spec';
+import { containerNeeds, effectiveContainer, jobEnvironment, resolveCommand, ResourceNeeds } from './job-container';
 import { logStreamName } from './job-detail';
 import type { JobGraph } from './job-graph';
 import type { AttemptRecord, JobRecord } from './job-record';
-import type { LaunchedProcess, ProcessExit, ProcessLauncher } from './launcher';
+import type { LaunchedProcess, LaunchRequest, ProcessExit, ProcessLauncher } from './launcher';
 import { decideRetry } from './retry-policy';
 
 /** The status reason of an attempt whose container exited on its own (AWS's words). */
@@ -34,6 +36,8 @@ export interface AttemptRunnerOptions {
   readonly logDir: string;
   /** Root of the per-attempt working directories (`<workRoot>/<jobId>/attempt-<n>`). */
   readonly workRoot: string;
+  /** Labels, EFS root and platforms for a launcher that `runsContainers`. */
+  readonly containers: EngineContainerContext;
 }
 
 /** What the runner asks of the engine. */
@@ -97,9 +101,10 @@ export class AttemptRunner {
 
   /**
    * Ends an attempt that was STARTING or RUNNING when the engine stopped (found on reopen): it
-   * gets `reason`, no exit code, and the retry strategy decides whether the job runs again.
+   * gets `reason`, no exit code, and the retry strategy decides whether the job runs again,
+   * unless the attempt was being `stopped` (an acknowledged TerminateJob): then the job ends FAILED.
    */
-  public endInterrupted(job: JobRecord, reason: string): void {
+  public endInterrupted(job: JobRecord, reason: string, stopped = false): void {
     const now = this.options.clock.now();
     for (const unit of [job, ...(job.kind === 'multinode' ? job.members! : [])]) {
       stopOrphan(unit);
@@ -118,7 +123,7 @@ export class AttemptRunner {
     attempt.hostPid = undefined;
     job.attempts = [...(job.attempts ?? []), attempt];
     job.current = undefined;
-    this.conclude(job, attempt, false);
+    this.conclude(job, attempt, stopped);
   }
 
   /** Kills every process without recording outcomes: the next open ends those attempts as interrupted. */
@@ -137,7 +142,16 @@ export class AttemptRunner {
     clearTimeout(giveUp);
   }
 
-  private launch(run: ActiveRun, unit: JobRecord, attemptNumber: number, onRunning: () => void, onExit: (exit: ProcessExit) => void): void {
+  /** Starts one process; when its log or work directory cannot be made (a full disk), the attempt ends with that reason instead of throwing. */
+  private launch(run: ActiveRun, unit: JobRecord, attemptNumber: number, onRunning: () => void, onExit: (exit: ProcessExit) => void, mainNodeAddress?: string): void {
+    try {
+      this.launchProcess(run, unit, attemptNumber, onRunning, onExit, mainNodeAddress);
+    } catch (error) {
+      queueMicrotask(() => onExit({ startError: attemptFilesError(error) }));
+    }
+  }
+
+  private launchProcess(run: ActiveRun, unit: JobRecord, attemptNumber: number, onRunning: () => void, onExit: (exit: ProcessExit) => void, mainNodeAddress?: string): void {
     const attempt: AttemptRecord = { taskId: randomBytes(16).toString('hex'), computeEnvironment: run.computeEnvironment };
     unit.current = attempt;
     this.graph.setStatus(unit, 'STARTING');
@@ -147,17 +161,41 @@ export class AttemptRunner {
     const workDir = path.join(this.options.workRoot, unit.jobId, `attempt-${attemptNumber}`);
     const logDirectory = path.dirname(logFile);
     if (!this.logDirectories.has(logDirectory)) {
-      fs.mkdirSync(logDirectory, { recursive: true });
+      createPrivateDirs(logDirectory);
       this.logDirectories.add(logDirectory);
     }
-    if (command.length === 0) {
-      fs.mkdirSync(workDir, { recursive: true });
-      fs.writeFileSync(logFile, 'batchkit: the job has no command: the local engine runs the container command and cannot fall back to the image\n');
+    const runsContainers = this.options.launcher.runsContainers === true;
+    if (command.length === 0 && !runsContainers) {
+      createPrivateDirs(workDir);
+      writePrivateFile(logFile, 'batchkit: the job has no command: the local engine runs the container command and cannot fall back to the image\n');
       queueMicrotask(() => onExit({ startError: 'CannotStartContainerError: no command: the job definition and the overrides give no command to run' }));
       return;
     }
-    const environment = jobEnvironment(unit, container, { computeEnvironment: run.computeEnvironment, jobQueue: unit.spec.queueName, attempt: attemptNumber });
-    const launched = this.options.launcher.launch({ command, environment, workDir, logFile, image: container.image });
+    const environment = jobEnvironment(unit, container, { computeEnvironment: run.computeEnvironment, jobQueue: unit.spec.queueName, attempt: attemptNumber }, !runsContainers);
+    if (mainNodeAddress !== undefined) {
+      environment.AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS = mainNodeAddress;
+    }
+    let request: LaunchRequest = { command, environment, workDir, logFile, image: container.image };
+    if (runsContainers) {
+      const { engineId, efsRoot, platformOf } = this.options.containers;
+      try {
+        request = { ...request, container: containerLaunchSpec(container, {
+          jobId: unit.jobId, attempt: attemptNumber, taskId: attempt.taskId, engineId, workDir, efsRoot,
+          platform: platformOf(run.computeEnvironment),
+          needs: containerNeeds(container),
+          jobNetwork: unit.kind === 'node' ? jobNetworkName(unit.parent!.jobId) : undefined,
+        }) };
+      } catch (error) {
+        if (!(error instanceof ContainerSpecError)) {
+          throw error;
+        }
+        createPrivateDirs(workDir);
+        writePrivateFile(logFile, `batchkit: ${error.message}\n`);
+        queueMicrotask(() => onExit({ startError: error.message }));
+        return;
+      }
+    }
+    const launched = this.options.launcher.launch(request);
     run.processes.set(unit, launched);
     void launched.started.then((started) => {
       if (!started || this.closed || unit.current !== attempt) {
@@ -217,8 +255,8 @@ export class AttemptRunner {
     const attempt = unit.current!;
     attempt.stoppedAt = this.options.clock.now();
     attempt.exitCode = exit.exitCode;
-    if (exit.startError) {
-      attempt.reason = exit.startError;
+    if (exit.startError ?? exit.reason) {
+      attempt.reason = exit.startError ?? exit.reason;
     }
     attempt.statusReason = stop?.reason ?? (exit.startError ? START_FAILED_REASON : CONTAINER_EXITED_REASON);
     attempt.hostPid = undefined;
@@ -261,10 +299,19 @@ export class AttemptRunner {
       job.startedAt = now;
       this.graph.setStatus(job, 'RUNNING');
       this.armTimeout(run);
-      for (const node of job.members!) {
-        if (node !== main && !run.stop) {
-          this.launch(run, node, attemptNumber, () => undefined, (exit) => this.nodeExited(run, node, exit));
+      const launchNodes = (mainNodeAddress?: string) => {
+        for (const node of job.members!) {
+          if (node !== main && !run.stop && !this.closed) {
+            this.launch(run, node, attemptNumber, () => undefined, (exit) => this.nodeExited(run, node, exit), mainNodeAddress);
+          }
         }
+      };
+      // A container's address on the job's network is known only once it runs; host processes share 127.0.0.1.
+      const address = run.processes.get(main)?.privateAddress?.();
+      if (address) {
+        void address.then(launchNodes, () => launchNodes());
+      } else {
+        launchNodes();
       }
     }, (exit) => this.nodeExited(run, main, exit));
   }
@@ -299,6 +346,11 @@ export class AttemptRunner {
     this.hooks.touched(job);
     this.conclude(job, jobAttempt, main.statusReason === TIMEOUT_REASON || job.isTerminated === true);
   }
+}
+
+/** The start error of an attempt whose files could not be created, naming the cause (the message of an fs error holds the path). */
+export function attemptFilesError(error: unknown): string {
+  return `CannotStartContainerError: the local engine could not create the attempt's log file or work directory: ${(error as Error).message ?? String(error)}`;
 }
 
 /**

@@ -1,31 +1,36 @@
 /**
  * The local engine: AWS Batch on one machine. Implements `BatchApi` in process with Batch's job
  * semantics (states, arrays, dependencies, retries, timeouts, multi-node jobs), runs each attempt
- * as a host process, emits "Batch Job State Change" events, and keeps its state in SQLite.
+ * as a container or a host process, emits "Batch Job State Change" events, and keeps its state in SQLite.
  * See docs/local-engine.md.
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ArnScope, jobArn } from '../model/arns';
+import { ensurePrivateDir } from '../files/private-files';
+import { ArnScope, jobArn, parseBatchArn } from '../model/arns';
 import { BatchApi, BatchServerException } from '../model/batch-api';
-import { BatchEventEnvelope, JOB_STATE_CHANGE } from '../model/events';
-import { isTerminalStatus } from '../model/job-states';
+import type { BatchEventEnvelope } from '../model/events';
 import { AttemptRunner } from './attempt-runner';
 import { EngineClock, systemClock } from './clock';
+import type { ContainerCli } from './container-cli';
+import { ContainerLauncher } from './container-launcher';
 import { checkTags, invalid, requireString, shown } from './errors';
 import { EventBus } from './event-bus';
 import { renderJobDetail, renderJobSummary } from './job-detail';
+import { JobEnding } from './job-ending';
 import { JobGraph } from './job-graph';
 import { listJobRecords } from './job-listing';
 import type { JobKind, JobRecord } from './job-record';
-import { checkedOptions, defaultHostCapacity, defaultLauncher, HOST_TERMINATED_REASON, LocalEngineOptions, temporaryRoot } from './engine-options';
+import { checkedOptions, ChosenLauncher, chooseLauncher, defaultHostCapacity, engineIdOf, eventLogSettings, HOST_TERMINATED_REASON, LocalEngineOptions, temporaryRoot } from './engine-options';
 import type { ProcessLauncher } from './launcher';
+import { LaunchGate } from './launch-gate';
 import { QueueBlockWatch } from './queue-block-watch';
 import { recoverJobs } from './recovery';
-import { ResourceRegistry } from './resources';
+import { platformOf, ResourceKind, ResourceRegistry } from './resources';
 import { Scheduler } from './scheduler';
+import { StateWriter } from './state-writer';
 import { EngineStore } from './store';
 import { buildJobSpec } from './submit-request';
 import { updateTags } from './tagging';
@@ -39,40 +44,69 @@ export type { LocalEngineOptions };
 export class LocalBatchEngine implements BatchApi {
   /** Opens an engine (creating or resuming its data directory) and starts scheduling. */
   public static async open(options: LocalEngineOptions = {}): Promise<LocalBatchEngine> {
-    return new LocalBatchEngine(options);
+    const chosen = await chooseLauncher(options);
+    try {
+      if (options.dataDir) {
+        // Before recovery ends the interrupted attempts: their retries must not run beside what a crashed engine left.
+        await chosen.launcher.cleanupOrphans?.(engineIdOf(path.resolve(options.dataDir)));
+      }
+      return new LocalBatchEngine(options, chosen);
+    } catch (error) {
+      await (chosen.owned ? chosen.launcher.close?.() : undefined);
+      throw error;
+    }
   }
 
   private readonly scope: ArnScope;
   private readonly clock: EngineClock;
   private readonly store: EngineStore;
+  private readonly writer: StateWriter;
+  private readonly launchGate: LaunchGate;
   private readonly resources: ResourceRegistry;
   private readonly graph: JobGraph;
   private readonly scheduler: Scheduler;
   private readonly runner: AttemptRunner;
+  private readonly ending: JobEnding;
   private readonly bus: EventBus;
   private readonly blockWatch: QueueBlockWatch;
   private readonly temporaryDir?: string;
   private readonly ownLauncher?: ProcessLauncher;
-  private readonly newJobs: JobRecord[] = [];
-  private readonly dirty = new Set<JobRecord>();
   private readonly submitted: JobRecord[] = [];
   private nextSeq = 1;
   private tickPending = false;
   private closed = false;
 
-  private constructor(options: LocalEngineOptions) {
+  /** What runs attempts and why (one line, e.g. `host processes (launcher auto: no working container runtime: ...)`). */
+  public readonly launcherDescription: string;
+  /** The docker or podman CLI attempts run through, when they run as containers (it builds a template's CDK asset images); undefined otherwise. */
+  public readonly containerCli?: ContainerCli;
+
+  private constructor(options: LocalEngineOptions, chosen: ChosenLauncher) {
     const { scope, killGraceMs } = checkedOptions(options);
     this.scope = scope;
     this.clock = options.clock ?? systemClock;
     let root: string;
     if (options.dataDir) {
       root = path.resolve(options.dataDir);
-      fs.mkdirSync(root, { recursive: true });
+      ensurePrivateDir(root);
     } else {
       root = this.temporaryDir = fs.mkdtempSync(path.join(temporaryRoot(), 'batchkit-engine-'));
     }
-    this.store = new EngineStore(options.dataDir ? path.join(root, 'engine.sqlite') : ':memory:');
-    this.bus = new EventBus(this.scope, () => this.clock.now(), options.eventLogFile ?? (options.dataDir ? path.join(root, 'events.ndjson') : undefined));
+    const databaseFile = options.dataDir ? path.join(root, 'engine.sqlite') : ':memory:';
+    this.store = EngineStore.open(databaseFile);
+    this.writer = new StateWriter(this.store, databaseFile, this.clock, {
+      restoreResource: (kind, key, stored) => this.restoreResource(kind, key, stored),
+      flushEvents: () => this.bus.flushLog(),
+      written: () => {
+        if (!this.closed) {
+          this.launchGate.release();
+        }
+      },
+      resumed: () => this.requestTick(),
+      warn: (message) => process.emitWarning(message),
+    });
+    this.bus = new EventBus(this.scope, () => this.clock.now(), eventLogSettings(options, root));
+    this.bus.onLogWriteError((error) => this.writer.eventLogFailed(error));
     this.blockWatch = new QueueBlockWatch(this.scope, this.clock, this.bus, {
       describe: (job) => renderJobDetail(this.scope, job),
       persist: (job) => this.markDirty(job),
@@ -97,8 +131,22 @@ export class LocalBatchEngine implements BatchApi {
       },
       blocked: (queue, job, reason) => this.blockWatch.blocked(queue, job, reason),
     });
+    this.launcherDescription = chosen.description;
+    this.containerCli = chosen.launcher instanceof ContainerLauncher ? chosen.launcher.cli : undefined;
+    this.ownLauncher = chosen.owned ? chosen.launcher : undefined;
+    this.launchGate = new LaunchGate(chosen.launcher);
     this.runner = new AttemptRunner(
-      { launcher: options.launcher ?? (this.ownLauncher = defaultLauncher()), clock: this.clock, killGraceMs, logDir: options.logDir ?? path.join(root, 'logs'), workRoot: path.join(root, 'work') },
+      {
+        launcher: this.launchGate, clock: this.clock, killGraceMs, logDir: options.logDir ?? path.join(root, 'logs'), workRoot: path.join(root, 'work'),
+        containers: {
+          engineId: engineIdOf(root),
+          efsRoot: path.join(root, 'efs'),
+          platformOf: (name) => {
+            const ce = this.resources.computeEnvironments.get(name);
+            return ce ? platformOf(ce) : 'EC2';
+          },
+        },
+      },
       this.graph,
       {
         release: (computeEnvironment, needs) => this.scheduler.release(computeEnvironment, needs),
@@ -106,13 +154,15 @@ export class LocalBatchEngine implements BatchApi {
         touched: (job) => this.markDirty(job),
       },
     );
+    this.ending = new JobEnding(this.graph, this.runner, this.writer);
     for (const resource of this.store.loadResources()) {
       this.resources.restore(resource.kind, resource.body);
     }
     const recovered = recoverJobs(this.store, this.graph, this.scheduler, this.runner, HOST_TERMINATED_REASON);
     this.nextSeq = recovered.nextSeq;
     this.submitted.push(...recovered.submitted);
-    this.flush();
+    // On a full disk the engine still opens: degraded, it serves what it recovered and retries the write.
+    this.writer.flush();
     this.requestTick();
   }
 
@@ -148,7 +198,7 @@ export class LocalBatchEngine implements BatchApi {
     this.blockWatch.close();
     await this.runner.close();
     await this.ownLauncher?.close?.();
-    this.flush();
+    this.writer.close();
     this.store.close();
     this.bus.close();
     if (this.temporaryDir) {
@@ -159,12 +209,16 @@ export class LocalBatchEngine implements BatchApi {
   /** SubmitJob: validates, records the job durably, and returns; admission and placement follow asynchronously. */
   public async submitJob(input: batch.SubmitJobRequest): Promise<batch.SubmitJobResponse> {
     this.assertOpen();
+    this.writer.assertWritable();
     const spec = buildJobSpec(input, this.resources, (jobId) => this.graph.find(jobId));
     const kind: JobKind = spec.request.arrayProperties ? 'array' : spec.jobDefinition.type === 'multinode' ? 'multinode' : 'container';
     const job = this.graph.add(randomUUID(), this.nextSeq++, kind, this.clock.now(), spec);
-    this.newJobs.push(job);
-    this.markDirty(job);
-    this.flush();
+    this.writer.jobAdded(job);
+    this.writer.commit(() => {
+      this.writer.forget(job);
+      this.graph.remove(job);
+      this.nextSeq = job.seq;
+    });
     this.submitted.push(job);
     this.requestTick();
     return { jobArn: jobArn(this.scope, job.jobId), jobName: spec.request.jobName, jobId: job.jobId };
@@ -203,25 +257,25 @@ export class LocalBatchEngine implements BatchApi {
   /** CancelJob: jobs not yet STARTING end FAILED with the reason; STARTING and RUNNING jobs are left alone (success, as AWS). */
   public async cancelJob(input: batch.CancelJobRequest): Promise<batch.CancelJobResponse> {
     this.assertOpen();
+    this.writer.assertWritable();
     const { job, reason } = this.jobAndReason(input.jobId, input.reason);
-    this.graph.fail(job, reason, { cancelled: true });
-    this.requestTick();
+    this.ending.cancel(job, reason);
     return {};
   }
 
   /** TerminateJob: STARTING and RUNNING jobs are stopped (SIGTERM, then SIGKILL) and end FAILED; earlier ones are cancelled. */
   public async terminateJob(input: batch.TerminateJobRequest): Promise<batch.TerminateJobResponse> {
     this.assertOpen();
+    this.writer.assertWritable();
     const { job, reason } = this.jobAndReason(input.jobId, input.reason);
-    this.terminate(job, reason);
-    this.requestTick();
+    this.ending.terminate([job], reason);
     return {};
   }
 
   /** CreateComputeEnvironment. */
   public async createComputeEnvironment(input: batch.CreateComputeEnvironmentRequest): Promise<batch.CreateComputeEnvironmentResponse> {
     this.assertOpen();
-    return this.persisted(this.resources.createComputeEnvironment(input));
+    return this.persisted(() => this.resources.createComputeEnvironment(input));
   }
 
   /** DescribeComputeEnvironments. */
@@ -233,20 +287,22 @@ export class LocalBatchEngine implements BatchApi {
   /** UpdateComputeEnvironment (placement is re-evaluated: a blocked queue may unblock). */
   public async updateComputeEnvironment(input: batch.UpdateComputeEnvironmentRequest): Promise<batch.UpdateComputeEnvironmentResponse> {
     this.assertOpen();
-    return this.persisted(this.resources.updateComputeEnvironment(input));
+    return this.persisted(() => this.resources.updateComputeEnvironment(input));
   }
 
   /** DeleteComputeEnvironment. */
   public async deleteComputeEnvironment(input: batch.DeleteComputeEnvironmentRequest): Promise<batch.DeleteComputeEnvironmentResponse> {
     this.assertOpen();
-    this.resources.deleteComputeEnvironment(input);
-    return this.persisted({});
+    return this.persisted(() => {
+      this.resources.deleteComputeEnvironment(input);
+      return {};
+    });
   }
 
   /** CreateJobQueue. */
   public async createJobQueue(input: batch.CreateJobQueueRequest): Promise<batch.CreateJobQueueResponse> {
     this.assertOpen();
-    return this.persisted(this.resources.createJobQueue(input));
+    return this.persisted(() => this.resources.createJobQueue(input));
   }
 
   /** DescribeJobQueues. */
@@ -258,25 +314,23 @@ export class LocalBatchEngine implements BatchApi {
   /** UpdateJobQueue. */
   public async updateJobQueue(input: batch.UpdateJobQueueRequest): Promise<batch.UpdateJobQueueResponse> {
     this.assertOpen();
-    return this.persisted(this.resources.updateJobQueue(input));
+    return this.persisted(() => this.resources.updateJobQueue(input));
   }
 
   /** DeleteJobQueue: the queue must be DISABLED; its unfinished jobs are terminated, as AWS does. */
   public async deleteJobQueue(input: batch.DeleteJobQueueRequest): Promise<batch.DeleteJobQueueResponse> {
     this.assertOpen();
+    this.writer.assertWritable();
     const queue = this.resources.deleteJobQueue(input);
-    for (const job of this.graph.byQueue.get(queue.jobQueueName!) ?? []) {
-      if (!isTerminalStatus(job.status)) {
-        this.terminate(job, `Job queue ${queue.jobQueueName} was deleted`);
-      }
-    }
-    return this.persisted({});
+    // The deletion is written with the terminations' records: when the write is refused, both are taken back.
+    this.ending.terminate(this.graph.byQueue.get(queue.jobQueueName!) ?? [], `Job queue ${queue.jobQueueName} was deleted`);
+    return {};
   }
 
   /** RegisterJobDefinition. */
   public async registerJobDefinition(input: batch.RegisterJobDefinitionRequest): Promise<batch.RegisterJobDefinitionResponse> {
     this.assertOpen();
-    return this.persisted(this.resources.registerJobDefinition(input));
+    return this.persisted(() => this.resources.registerJobDefinition(input));
   }
 
   /** DescribeJobDefinitions. */
@@ -288,16 +342,17 @@ export class LocalBatchEngine implements BatchApi {
   /** DeregisterJobDefinition. */
   public async deregisterJobDefinition(input: batch.DeregisterJobDefinitionRequest): Promise<batch.DeregisterJobDefinitionResponse> {
     this.assertOpen();
-    this.resources.deregisterJobDefinition(input);
-    return this.persisted({});
+    return this.persisted(() => {
+      this.resources.deregisterJobDefinition(input);
+      return {};
+    });
   }
 
   /** TagResource on a compute environment, queue, job definition or (top-level) job. */
   public async tagResource(input: batch.TagResourceRequest): Promise<batch.TagResourceResponse> {
     this.assertOpen();
     const tags = checkTags(input.tags, 'tags') ?? invalid(`tags is required: given nothing, expected a map of 1 to 50 tags`);
-    this.retag(requireString(input.resourceArn, 'resourceArn'), (current) => ({ ...current, ...tags }));
-    return this.persisted({});
+    return this.persistedRetag(requireString(input.resourceArn, 'resourceArn'), (current) => ({ ...current, ...tags }));
   }
 
   /** UntagResource. */
@@ -306,9 +361,8 @@ export class LocalBatchEngine implements BatchApi {
     if (!Array.isArray(input.tagKeys) || input.tagKeys.length === 0) {
       invalid(`tagKeys is required: given ${shown(input.tagKeys)}, expected a list of 1 to 50 tag keys`);
     }
-    this.retag(requireString(input.resourceArn, 'resourceArn'), (current) =>
+    return this.persistedRetag(requireString(input.resourceArn, 'resourceArn'), (current) =>
       Object.fromEntries(Object.entries(current).filter(([key]) => !input.tagKeys!.includes(key))));
-    return this.persisted({});
   }
 
   /** ListTagsForResource. */
@@ -323,6 +377,21 @@ export class LocalBatchEngine implements BatchApi {
     updateTags(arn, update, this.graph, this.resources, (job) => this.markDirty(job));
   }
 
+  /** TagResource and UntagResource: a refused write puts a job's tags back (a resource's come back from the store). */
+  private persistedRetag(arn: string, update: (current: Record<string, string>) => Record<string, string>): Record<string, never> {
+    this.writer.assertWritable();
+    const parsed = parseBatchArn(arn);
+    const job = parsed?.resourceType === 'job' ? this.graph.jobs.get(parsed.resourceName) : undefined;
+    const tagsBefore = job?.changedTags;
+    this.retag(arn, update);
+    this.writer.commit(() => {
+      if (job) {
+        job.changedTags = tagsBefore;
+      }
+    });
+    return {};
+  }
+
   private jobAndReason(jobIdInput: unknown, reasonInput: unknown): { job: JobRecord; reason: string } {
     const jobId = requireString(jobIdInput, 'jobId');
     const reason = requireString(reasonInput, 'reason');
@@ -334,39 +403,24 @@ export class LocalBatchEngine implements BatchApi {
     return { job, reason };
   }
 
-  private terminate(job: JobRecord, reason: string): void {
-    const units = job.kind === 'array' ? job.members! : [job];
-    if (job.kind === 'array') {
-      job.isTerminated = true;
-      job.endReason = reason;
-    }
-    for (const unit of units) {
-      if (this.runner.isActive(unit)) {
-        this.runner.terminate(unit, reason);
-      } else {
-        this.graph.fail(unit, reason, { cancelled: true });
-      }
-    }
-  }
-
   private statusChanged(job: JobRecord): void {
     this.markDirty(job);
-    if (this.bus.active) {
-      const detail = renderJobDetail(this.scope, job);
-      this.bus.emit(JOB_STATE_CHANGE, [detail.jobArn!], detail);
-    }
+    this.bus.jobStateChanged(job);
     this.requestTick();
   }
 
   private markDirty(job: JobRecord): void {
-    if (job.kind === 'child' || job.kind === 'node') {
-      // Members in their initial state are rebuilt from the parent on reopen: only moved ones are stored.
-      const initial = !job.attempts && !job.current && !job.isCancelled && (job.status === 'SUBMITTED' || job.status === 'PENDING' || job.status === 'RUNNABLE');
-      if (initial) {
-        return;
-      }
+    this.writer.jobChanged(job);
+  }
+
+  /** Puts a resource back as the store holds it, after a request whose write was refused changed it. */
+  private restoreResource(kind: ResourceKind, key: string, stored: object | undefined): void {
+    if (stored) {
+      this.resources.restore(kind, stored);
+      return;
     }
-    this.dirty.add(job);
+    const byKind = { 'compute-environment': this.resources.computeEnvironments, 'job-queue': this.resources.jobQueues, 'job-definition': this.resources.jobDefinitions };
+    byKind[kind].delete(key);
   }
 
   private admitSubmitted(): void {
@@ -384,27 +438,21 @@ export class LocalBatchEngine implements BatchApi {
     this.tickPending = true;
     setImmediate(() => {
       this.tickPending = false;
-      if (this.closed) {
+      // While writes fail nothing is admitted or placed: the writer's retry resumes the ticks.
+      if (this.closed || this.writer.degraded) {
         return;
       }
       this.admitSubmitted();
       this.scheduler.place();
-      this.flush();
+      this.writer.flush();
     });
   }
 
-  private flush(): void {
-    this.bus.flushLog();
-    if (this.newJobs.length === 0 && this.dirty.size === 0) {
-      return;
-    }
-    this.store.write(this.newJobs, this.dirty);
-    this.newJobs.length = 0;
-    this.dirty.clear();
-  }
-
-  private persisted<T>(response: T): T {
-    this.flush();
+  /** Runs a request's change and writes it before the answer; a refused write takes the change back. */
+  private persisted<T>(change: () => T): T {
+    this.writer.assertWritable();
+    const response = change();
+    this.writer.commit();
     return response;
   }
 

@@ -1,9 +1,12 @@
 /**
  * The container a job attempt runs: the job definition's container (or the node range's, for a
  * multi-node node) with the submit's overrides, `Ref::` parameters substituted, the resources it
- * asks for, and the `AWS_BATCH_*` environment Batch sets.
+ * asks for, and the `AWS_BATCH_*` environment Batch sets; and the checks that what a job
+ * definition or a submit puts into a process (argv, environment) reaches it as written.
  */
 import type * as batch from '@aws-sdk/client-batch';
+import { RESERVED_ENVIRONMENT_PREFIX } from '../model/retry-rules';
+import { invalid, shown } from './errors';
 import type { JobRecord, JobSpec } from './job-record';
 
 /** What a job needs from a compute environment. */
@@ -127,10 +130,13 @@ export interface RunPlacement {
 /** Host variables a job sees besides its own: enough to find and run commands, as a container image's defaults would. */
 const INHERITED_HOST_VARIABLES = ['PATH', 'HOME', 'LANG', 'TMPDIR'];
 
-/** The process environment: a few host variables, the container's environment, then every `AWS_BATCH_*` variable. */
-export function jobEnvironment(job: JobRecord, container: batch.ContainerProperties, placement: RunPlacement): Record<string, string> {
+/**
+ * The process environment: a few host variables (for a host process only: a container gets its
+ * image's), the container's environment, then every `AWS_BATCH_*` variable.
+ */
+export function jobEnvironment(job: JobRecord, container: batch.ContainerProperties, placement: RunPlacement, inheritHostVariables = true): Record<string, string> {
   const environment: Record<string, string> = {};
-  for (const name of INHERITED_HOST_VARIABLES) {
+  for (const name of inheritHostVariables ? INHERITED_HOST_VARIABLES : []) {
     const value = process.env[name];
     if (value !== undefined) {
       environment[name] = value;
@@ -157,4 +163,105 @@ export function jobEnvironment(job: JobRecord, container: batch.ContainerPropert
     }
   }
   return environment;
+}
+
+/** Any C0 control character (U+0000 to U+001F). */
+const CONTROL_CHARACTER = /[\u0000-\u001f]/;
+
+/** The image, command and environment of a container, as a job definition or an override gives them. */
+export interface ContainerProcessInput {
+  /** Image reference: a container launcher passes it as an argument. */
+  readonly image?: unknown;
+  /** argv. */
+  readonly command?: unknown;
+  /** `{name, value}` pairs. */
+  readonly environment?: unknown;
+}
+
+/**
+ * Checks what a container puts into its process: the command is a list of strings, environment
+ * entries are `{name, value}` strings, and nothing would be cut or read differently by the job.
+ * Process arguments and environment entries are C strings: a NUL ends them early, so
+ * `"X\u0000AWS_BATCH_JOB_ID"` would reach the job as a variable Batch sets (crash recovery
+ * trusts `AWS_BATCH_JOB_ID`). Names are checked as the job will see them, so the reserved
+ * `AWS_BATCH` prefix cannot be smuggled past; newlines and tabs in values and arguments are legal.
+ * An image reference holds no control character at all (AWS's image pattern allows none).
+ * @param field the request path of the container, e.g. `containerOverrides`
+ */
+export function checkContainerProcess(container: ContainerProcessInput, field: string): void {
+  const imageControl = typeof container.image === 'string' ? CONTROL_CHARACTER.exec(container.image) : null;
+  if (imageControl) {
+    invalid(`${field}.image ${shown(container.image)} contains the control character ${codePoint(imageControl[0])}: expected an image reference of letters, digits and - _ : . / @ #`);
+  }
+  if (container.command !== undefined) {
+    if (!Array.isArray(container.command) || container.command.some((argument) => typeof argument !== 'string')) {
+      invalid(`${field}.command must be a list of strings: given ${shown(container.command)}`);
+    }
+    (container.command as string[]).forEach((argument, index) => checkNoNul(argument, `${field}.command[${index}]`, 'a process argument'));
+  }
+  if (container.environment === undefined) {
+    return;
+  }
+  if (!Array.isArray(container.environment)) {
+    invalid(`${field}.environment must be a list of {name, value}: given ${shown(container.environment)}`);
+  }
+  (container.environment as unknown[]).forEach((entry, index) => {
+    const pair = (typeof entry === 'object' && entry !== null ? entry : {}) as { name?: unknown; value?: unknown };
+    const at = `${field}.environment[${index}]`;
+    if (typeof pair.name !== 'string' || pair.name.length === 0) {
+      invalid(`${at} ${shown(entry)} has no name: expected {name, value} with a non-empty name`);
+    }
+    checkEnvironmentName(pair.name, `${at}.name`);
+    if (pair.value !== undefined && typeof pair.value !== 'string') {
+      invalid(`${at}.value must be a string: given ${shown(pair.value)}`);
+    }
+    if (pair.value !== undefined) {
+      checkNoNul(pair.value, `${at}.value`, 'an environment value');
+    }
+  });
+}
+
+/** Checks `parameters`: a map of strings, none holding a NUL (`Ref::` puts them into process arguments). */
+export function checkParameters(parameters: unknown, field: string): void {
+  if (parameters === undefined) {
+    return;
+  }
+  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
+    invalid(`${field} must be a map of parameter names to strings: given ${shown(parameters)}`);
+  }
+  for (const [name, value] of Object.entries(parameters)) {
+    const at = /^[A-Za-z0-9_-]+$/.test(name) ? `${field}.${name}` : `${field}[${shown(name)}]`;
+    if (typeof value !== 'string') {
+      invalid(`${at} must be a string: given ${shown(value)}`);
+    }
+    checkNoNul(value, at, 'a process argument through Ref::');
+  }
+}
+
+/**
+ * A variable name the job sees exactly as written: no control character (a NUL cuts the entry
+ * short; a newline makes `env` output show a line of the job's choosing), no `=` (the process
+ * environment splits name from value at the first one), and not Batch's reserved prefix.
+ */
+function checkEnvironmentName(name: string, field: string): void {
+  const control = CONTROL_CHARACTER.exec(name);
+  if (control) {
+    invalid(`${field} ${shown(name)} contains the control character ${codePoint(control[0])}: expected a name of printable characters`);
+  }
+  if (name.includes('=')) {
+    invalid(`${field} ${shown(name)} contains "=": expected a name without "=", which separates name from value in a process environment`);
+  }
+  if (name.startsWith(RESERVED_ENVIRONMENT_PREFIX)) {
+    invalid(`${field} ${shown(name)} is reserved: names starting with ${RESERVED_ENVIRONMENT_PREFIX} are set by Batch`);
+  }
+}
+
+function checkNoNul(value: string, field: string, what: string): void {
+  if (value.includes('\u0000')) {
+    invalid(`${field} ${shown(value)} contains a NUL character (U+0000): expected a string without NUL, since ${what} ends at the first NUL`);
+  }
+}
+
+function codePoint(character: string): string {
+  return `U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }

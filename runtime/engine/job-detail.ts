@@ -3,6 +3,7 @@
  * detail goes into "Batch Job State Change" events).
  */
 import type * as batch from '@aws-sdk/client-batch';
+import { createHash } from 'crypto';
 import { ArnScope, jobArn, jobQueueArn } from '../model/arns';
 import { effectiveContainer, resolveCommand } from './job-container';
 import type { AttemptRecord, JobRecord } from './job-record';
@@ -12,50 +13,108 @@ export function logStreamName(job: JobRecord, attempt: AttemptRecord): string {
   return `${job.spec.jobDefinition.jobDefinitionName}/default/${attempt.taskId}`;
 }
 
+/**
+ * The object a job's tags are copied from: its root's submit-time tags, or the ones TagResource or
+ * UntagResource put in their place (always a new object, never changed in place), so a different
+ * identity means different tags.
+ */
+export function tagSource(job: JobRecord): Record<string, string> {
+  const root = job.parent ?? job;
+  return root.changedTags ?? root.spec.tags;
+}
+
 /** The tags a job carries: its submit-time tags until TagResource or UntagResource changed them. */
 export function jobTags(job: JobRecord): Record<string, string> {
-  const root = job.parent ?? job;
-  return { ...(root.changedTags ?? root.spec.tags) };
+  return { ...tagSource(job) };
 }
+
+/** Half of a `JobDetail`: its submit part or its state part. */
+export type JobDetailPart = Partial<batch.JobDetail>;
 
 /** The full `JobDetail` of a job, child or node. */
 export function renderJobDetail(scope: ArnScope, job: JobRecord): batch.JobDetail {
+  return joinDetailParts(renderSubmitPart(scope, job), renderStatePart(scope, job));
+}
+
+/**
+ * The part of a job's detail fixed at submit (tags aside: see `tagSource`). Array children share
+ * theirs with every sibling, and multi-node nodes with the siblings of equal `submitPartVariant`,
+ * which is what lets the event log store it once per job rather than once per event.
+ */
+export function renderSubmitPart(scope: ArnScope, job: JobRecord): JobDetailPart {
   const { spec } = job;
   const request = spec.request;
-  const detail: batch.JobDetail = {
-    jobArn: jobArn(scope, job.jobId),
+  const part: JobDetailPart = {
     jobName: request.jobName,
-    jobId: job.jobId,
     jobQueue: jobQueueArn(scope, spec.queueName),
-    status: job.status,
-    statusReason: job.statusReason,
-    attempts: (job.attempts ?? []).map((attempt) => renderAttempt(scope, job, attempt)),
     createdAt: job.createdAt,
-    startedAt: job.startedAt,
-    stoppedAt: job.stoppedAt,
     retryStrategy: spec.retryStrategy,
-    dependsOn: job.kind === 'child' || job.kind === 'node' ? childDependencies(job) : request.dependsOn ?? [],
     jobDefinition: spec.jobDefinition.jobDefinitionArn,
     parameters: spec.parameters,
     timeout: spec.timeoutSeconds === undefined ? undefined : { attemptDurationSeconds: spec.timeoutSeconds },
     tags: jobTags(job),
     propagateTags: request.propagateTags ?? spec.jobDefinition.propagateTags ?? false,
     platformCapabilities: spec.jobDefinition.platformCapabilities as batch.PlatformCapability[] | undefined,
+  };
+  if (job.kind === 'multinode') {
+    part.nodeProperties = { ...spec.jobDefinition.nodeProperties!, numNodes: spec.numNodes };
+  }
+  if (job.kind !== 'array') {
+    const container = effectiveContainer(job);
+    part.container = { ...container, command: resolveCommand(container, spec.parameters), networkInterfaces: [] };
+  }
+  return part;
+}
+
+/**
+ * A short key distinguishing the submit parts of one job's members: equal for two members exactly
+ * when their `renderSubmitPart`s are equal while their tags are. Children all share one; a node's
+ * depends on the node ranges and overrides that select its container.
+ */
+export function submitPartVariant(job: JobRecord): string {
+  return job.kind === 'node' ? createHash('sha256').update(JSON.stringify(effectiveContainer(job))).digest('base64') : '';
+}
+
+/** The part of a job's detail that moves as it runs: identity, status, attempts, times, flags, position in its array or multi-node job, latest attempt. */
+export function renderStatePart(scope: ArnScope, job: JobRecord): JobDetailPart {
+  const part: JobDetailPart = {
+    jobArn: jobArn(scope, job.jobId),
+    jobId: job.jobId,
+    status: job.status,
+    statusReason: job.statusReason,
+    attempts: (job.attempts ?? []).map((attempt) => renderAttempt(scope, job, attempt)),
+    startedAt: job.startedAt,
+    stoppedAt: job.stoppedAt,
+    dependsOn: job.kind === 'child' || job.kind === 'node' ? childDependencies(job) : job.spec.request.dependsOn ?? [],
     isCancelled: job.isCancelled,
     isTerminated: job.isTerminated,
   };
   if (job.kind === 'array') {
-    detail.arrayProperties = { size: request.arrayProperties!.size, statusSummary: { ...job.summary! } };
+    part.arrayProperties = { size: job.spec.request.arrayProperties!.size, statusSummary: { ...job.summary! } };
   } else if (job.kind === 'child') {
-    detail.arrayProperties = { index: job.index };
+    part.arrayProperties = { index: job.index };
   }
-  if (job.kind === 'multinode') {
-    detail.nodeProperties = { ...spec.jobDefinition.nodeProperties!, numNodes: spec.numNodes };
-  } else if (job.kind === 'node') {
-    detail.nodeDetails = { nodeIndex: job.index, isMainNode: job.index === spec.jobDefinition.nodeProperties!.mainNode };
+  if (job.kind === 'node') {
+    part.nodeDetails = { nodeIndex: job.index, isMainNode: job.index === job.spec.jobDefinition.nodeProperties!.mainNode };
   }
   if (job.kind !== 'array') {
-    detail.container = renderContainer(scope, job);
+    const attempt = job.current ?? job.attempts?.[job.attempts.length - 1];
+    part.container = {
+      exitCode: job.current ? undefined : attempt?.exitCode,
+      reason: job.current ? undefined : attempt?.reason,
+      taskArn: attempt && taskArn(scope, attempt),
+      logStreamName: attempt && logStreamName(job, attempt),
+    };
+  }
+  return part;
+}
+
+/** A whole detail from its submit and state parts (the two halves of `container` merged). */
+export function joinDetailParts(submit: JobDetailPart, state: JobDetailPart): batch.JobDetail {
+  // Object.assign, not spread: V8 copies these objects several times faster with it (measured at 100,000 children).
+  const detail = Object.assign({}, submit, state) as batch.JobDetail;
+  if (submit.container || state.container) {
+    detail.container = Object.assign({}, submit.container, state.container);
   }
   return detail;
 }
@@ -103,20 +162,6 @@ function renderAttempt(scope: ArnScope, job: JobRecord, attempt: AttemptRecord):
     startedAt: attempt.startedAt,
     stoppedAt: attempt.stoppedAt,
     statusReason: attempt.statusReason,
-  };
-}
-
-function renderContainer(scope: ArnScope, job: JobRecord): batch.ContainerDetail {
-  const container = effectiveContainer(job);
-  const attempt = job.current ?? job.attempts?.[job.attempts.length - 1];
-  return {
-    ...container,
-    command: resolveCommand(container, job.spec.parameters),
-    exitCode: job.current ? undefined : attempt?.exitCode,
-    reason: job.current ? undefined : attempt?.reason,
-    taskArn: attempt && taskArn(scope, attempt),
-    logStreamName: attempt && logStreamName(job, attempt),
-    networkInterfaces: [],
   };
 }
 

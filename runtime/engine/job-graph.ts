@@ -81,6 +81,16 @@ export class JobGraph {
     return job;
   }
 
+  /** Takes back a job `add` just registered, before it was admitted (its submit could not be recorded): nothing refers to it yet. */
+  public remove(job: JobRecord): void {
+    this.jobs.delete(job.jobId);
+    const queueJobs = this.byQueue.get(job.spec.queueName);
+    const index = queueJobs?.lastIndexOf(job) ?? -1;
+    if (index >= 0) {
+      queueJobs!.splice(index, 1);
+    }
+  }
+
   /** Recounts an array parent's `statusSummary` (after restoring children from the store). */
   public recount(job: JobRecord): void {
     job.summary = countStatuses(job.members!);

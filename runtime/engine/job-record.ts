@@ -92,6 +92,10 @@ export interface JobRecord {
   released?: boolean;
   /** Runtime only: the queue-blocked reason once reported, so the event fires once. */
   blockedReason?: string;
-  /** Runtime only, array parents: the reason to end with once the children are done (cancel, failed dependency). */
+  /**
+   * The reason a CancelJob or TerminateJob gave (stored with `isCancelled`/`isTerminated`, so a
+   * restart finishes what was acknowledged); for array parents also a failed dependency's reason:
+   * the reason to end with once the children are done.
+   */
   endReason?: string;
 }

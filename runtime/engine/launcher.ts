@@ -4,10 +4,15 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
+import type { ContainerLaunchSpec } from './container-spec';
+import { createPrivateDirs, openPrivateFile } from '../files/private-files';
 
 /** One process to start for a job attempt (or for one node of a multi-node job). */
 export interface LaunchRequest {
-  /** The container's command after overrides and `Ref::` substitution: argv, never a shell line. */
+  /**
+   * The container's command after overrides and `Ref::` substitution: argv, never a shell line.
+   * Empty only for a launcher that `runsContainers`: the image's CMD runs then.
+   */
   readonly command: readonly string[];
   /** The whole environment the process sees (no host variables beyond what the engine put here). */
   readonly environment: Readonly<Record<string, string>>;
@@ -20,6 +25,12 @@ export interface LaunchRequest {
   readonly logFile: string;
   /** The image the job definition names: recorded for a container launcher, ignored by the host launcher. */
   readonly image?: string;
+  /**
+   * What a container launcher needs to run the job as a container (image, limits, mounts, labels);
+   * set only for a launcher that `runsContainers`, ignored by host launchers.
+   * @default - none: run `command` as a host process
+   */
+  readonly container?: ContainerLaunchSpec;
 }
 
 /** How a launched process ended. */
@@ -28,6 +39,8 @@ export interface ProcessExit {
   readonly exitCode?: number;
   /** Set when the process could not be started at all (no exit code then), e.g. command not found. */
   readonly startError?: string;
+  /** Why the container was stopped, beside its exit code (e.g. `OutOfMemoryError: ...`): the attempt's `container.reason`. @default - none */
+  readonly reason?: string;
 }
 
 /** A running attempt, as the engine sees it. */
@@ -40,6 +53,12 @@ export interface LaunchedProcess {
   readonly exited: Promise<ProcessExit>;
   /** Sends a signal to the process and everything it started; a no-op once it ended. */
   signal(signal: 'SIGTERM' | 'SIGKILL'): void;
+  /**
+   * The address the job's other containers reach this one at (a multi-node job's main node), once
+   * `started` resolved `true`; `undefined` when the runtime does not say.
+   * @default - not offered: host processes share the host's 127.0.0.1
+   */
+  privateAddress?(): Promise<string | undefined>;
 }
 
 /** Starts processes for job attempts. */
@@ -48,6 +67,19 @@ export interface ProcessLauncher {
   launch(request: LaunchRequest): LaunchedProcess;
   /** Releases what the launcher holds (a helper process); called by the engine for the launcher it created. */
   close?(): Promise<void>;
+  /**
+   * Whether the launcher runs `request.container`: the image's ENTRYPOINT always applies and its
+   * CMD when the command is empty, and the process inherits no host variables.
+   * @default false
+   */
+  readonly runsContainers?: boolean;
+  /**
+   * Removes what a crashed engine with this id left running (containers, networks), so that the
+   * retries of its interrupted attempts do not run beside them; the engine calls it when it opens
+   * a data directory, before it ends those attempts.
+   * @default - nothing to clean: host process groups are stopped by pid
+   */
+  cleanupOrphans?(engineId: string): Promise<void>;
 }
 
 const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
@@ -59,8 +91,8 @@ const SIGNAL_NUMBERS: Readonly<Record<string, number>> = { SIGHUP: 1, SIGINT: 2,
 export class HostProcessLauncher implements ProcessLauncher {
   /** Starts the command with `spawn` (argv, no shell). */
   public launch(request: LaunchRequest): LaunchedProcess {
-    fs.mkdirSync(request.workDir, { recursive: true });
-    const logFd = fs.openSync(request.logFile, 'a');
+    createPrivateDirs(request.workDir);
+    const logFd = openPrivateFile(request.logFile, 'a');
     let ended = false;
     let settleStarted: (value: boolean) => void = () => undefined;
     const started = new Promise<boolean>((resolve) => (settleStarted = resolve));

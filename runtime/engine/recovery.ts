@@ -3,6 +3,11 @@
  * accepted job comes back in its last recorded state; dependency edges are re-created; attempts
  * that were STARTING or RUNNING when the engine stopped end with the host-terminated reason and
  * go through the retry strategy like any failed attempt.
+ *
+ * A CancelJob or TerminateJob is recorded on its job (`isCancelled`/`isTerminated` with
+ * `endReason`) before it is answered, so one acknowledged just before a crash is finished here:
+ * the job's waiting parts fail with the user's reason, and an attempt it was stopping ends FAILED
+ * with that reason instead of being retried.
  */
 import { isTerminalStatus } from '../model/job-states';
 import type { AttemptRunner } from './attempt-runner';
@@ -19,11 +24,12 @@ export interface RecoveryResult {
   readonly nextSeq: number;
 }
 
-/** Loads jobs from the store into the graph, queues what is RUNNABLE and ends interrupted attempts. */
+/** Loads jobs from the store into the graph, queues what is RUNNABLE, finishes acknowledged cancels and ends interrupted attempts. */
 export function recoverJobs(store: EngineStore, graph: JobGraph, scheduler: Scheduler, runner: AttemptRunner, interruptedReason: string): RecoveryResult {
   const states = store.loadStates();
   const submitted: JobRecord[] = [];
   const pending: JobRecord[] = [];
+  const cancelled: JobRecord[] = [];
   const interrupted: JobRecord[] = [];
   let nextSeq = 1;
   for (const stored of store.loadJobs()) {
@@ -44,11 +50,13 @@ export function recoverJobs(store: EngineStore, graph: JobGraph, scheduler: Sche
     if (job.kind === 'array') {
       graph.recount(job);
     }
-    if (job.status === 'SUBMITTED') {
-      submitted.push(job);
+    if (isTerminalStatus(job.status)) {
       continue;
     }
-    if (isTerminalStatus(job.status)) {
+    if (requestedEnd(job) !== undefined) {
+      cancelled.push(job);
+    } else if (job.status === 'SUBMITTED') {
+      submitted.push(job);
       continue;
     }
     for (const unit of job.kind === 'array' ? job.members! : [job]) {
@@ -62,14 +70,34 @@ export function recoverJobs(store: EngineStore, graph: JobGraph, scheduler: Sche
       pending.push(job);
     }
   }
-  // Edges first, for every job, so that an interrupted attempt that now fails reaches all its dependents.
-  for (const job of pending) {
+  // Before the edges: a cancelled job's dependents are wired to a FAILED job and fail with it.
+  for (const job of cancelled) {
+    graph.fail(job, requestedEnd(job)!, { cancelled: true });
+  }
+  // Edges next, for every job, so that an interrupted attempt that now fails reaches all its dependents.
+  for (const job of pending.filter((candidate) => candidate.status === 'PENDING')) {
     graph.readmit(job);
   }
   for (const unit of interrupted) {
-    runner.endInterrupted(unit, interruptedReason);
+    const terminateReason = requestedTermination(unit);
+    runner.endInterrupted(unit, terminateReason ?? interruptedReason, terminateReason !== undefined);
   }
   return { submitted, nextSeq };
+}
+
+/** The reason of a recorded CancelJob or TerminateJob of this job, if there is one. */
+function requestedEnd(job: JobRecord): string | undefined {
+  return job.isCancelled || job.isTerminated ? job.endReason : undefined;
+}
+
+/** The reason of a recorded TerminateJob that was stopping this attempt (of the unit, or of its array), if there is one. */
+function requestedTermination(unit: JobRecord): string | undefined {
+  for (const candidate of [unit, unit.parent]) {
+    if (candidate?.isTerminated && candidate.endReason !== undefined) {
+      return candidate.endReason;
+    }
+  }
+  return undefined;
 }
 
 function applyState(job: JobRecord, state: StoredJobState): void {
@@ -82,4 +110,5 @@ function applyState(job: JobRecord, state: StoredJobState): void {
   job.isCancelled = state.isCancelled;
   job.isTerminated = state.isTerminated;
   job.changedTags = state.changedTags;
+  job.endReason = state.endReason;
 }

@@ -5,6 +5,7 @@
 import type * as batch from '@aws-sdk/client-batch';
 import { ArnScope, computeEnvironmentArn, jobDefinitionArn, jobQueueArn, nameFromReference, parseBatchArn } from '../model/arns';
 import { checkInteger, checkName, checkOneOf, checkTags, invalid, requireInteger, requireOneOf, requireString, shown } from './errors';
+import { checkContainerProcess, checkParameters } from './job-container';
 import { checkNodeProperties, checkTimeLimitActions, definedOnly, paginate } from './resource-checks';
 
 /** The kinds of resources the registry keeps, as the store names them. */
@@ -201,6 +202,12 @@ export class ResourceRegistry {
     if (type === 'multinode') {
       checkNodeProperties(input.nodeProperties, name);
     }
+    checkParameters(input.parameters, 'parameters');
+    if (input.containerProperties) {
+      checkContainerProcess(input.containerProperties, 'containerProperties');
+    }
+    (input.nodeProperties?.nodeRangeProperties ?? []).forEach((range, index) =>
+      checkContainerProcess(range?.container ?? {}, `nodeProperties.nodeRangeProperties[${index}].container`));
     checkInteger(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', 60, Number.MAX_SAFE_INTEGER);
     checkInteger(input.retryStrategy?.attempts, 'retryStrategy.attempts', 1, 10);
     const revision = (this.latestRevision.get(name) ?? 0) + 1;

@@ -1,18 +1,20 @@
 /**
  * SQLite persistence for the local engine (better-sqlite3, synchronous, WAL). The engine keeps
- * its model in memory and writes changes here in one transaction per scheduling pass; a job is
- * written before SubmitJob returns, so an accepted job survives a crash.
+ * its model in memory and writes changes here in one transaction per scheduling pass, and before
+ * it answers any request that changes something, so an acknowledged change survives a crash.
  *
  * Array children and nodes have a `job_states` row only once they leave their initial state:
  * a fresh 10,000-child array is one `job_specs` row.
  */
 import Database from 'better-sqlite3';
+import { preparePrivateDatabase } from '../files/private-files';
+import { EngineConfigurationError } from './errors';
 import type { JobKind, JobRecord, JobSpec } from './job-record';
 import type { ResourceKind } from './resources';
 
 /** The mutable part of a job record, as stored. */
 export type StoredJobState = Pick<JobRecord,
-  'status' | 'statusReason' | 'startedAt' | 'stoppedAt' | 'attempts' | 'current' | 'isCancelled' | 'isTerminated' | 'changedTags'>;
+  'status' | 'statusReason' | 'startedAt' | 'stoppedAt' | 'attempts' | 'current' | 'isCancelled' | 'isTerminated' | 'changedTags' | 'endReason'>;
 
 /** A top-level job as stored: its immutable part. */
 export interface StoredJob {
@@ -36,6 +38,19 @@ CREATE TABLE IF NOT EXISTS job_states (job_id TEXT PRIMARY KEY, state TEXT NOT N
 
 /** The engine's database: a file under the data directory, or `:memory:`. */
 export class EngineStore {
+  /**
+   * Opens (or creates) the database. When SQLite cannot (no room for its `-shm` file, a
+   * read-only directory, a damaged file), an `EngineConfigurationError` names the file and the cause.
+   */
+  public static open(file: string): EngineStore {
+    try {
+      return new EngineStore(file);
+    } catch (error) {
+      throw new EngineConfigurationError(`cannot open the engine database ${file} (${storageErrorCause(error)}): `
+        + 'expected a data directory the engine can write, with room for the database and its -wal and -shm files');
+    }
+  }
+
   private readonly db: Database.Database;
   private readonly putResource: Database.Statement;
   private readonly removeResource: Database.Statement;
@@ -45,11 +60,21 @@ export class EngineStore {
   /** Made once: better-sqlite3 builds a new wrapper on every `transaction()` call, a cost otherwise paid per SubmitJob. */
   private readonly writeTransaction: (newJobs: Iterable<JobRecord>, changedJobs: Iterable<JobRecord>) => void;
 
-  constructor(file: string) {
+  private constructor(file: string) {
+    if (file !== ':memory:') {
+      preparePrivateDatabase(file);
+    }
     this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.exec(SCHEMA);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL: a commit is in the WAL file before the engine answers, so it survives the process
+      // being killed; only a power loss or kernel crash can lose the last transactions.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     this.putResource = this.db.prepare('INSERT OR REPLACE INTO resources (kind, key, body) VALUES (?, ?, ?)');
     this.removeResource = this.db.prepare('DELETE FROM resources WHERE kind = ? AND key = ?');
     this.putSpec = this.db.prepare('INSERT OR REPLACE INTO job_specs (job_id, seq, kind, created_at, spec) VALUES (?, ?, ?, ?, ?)');
@@ -62,9 +87,31 @@ export class EngineStore {
     this.pendingResources.set(`${kind}\u0000${key}`, { kind, key, body });
   }
 
-  /** Writes new jobs, changed job states and queued resource changes in one transaction. */
+  /**
+   * Writes new jobs, changed job states and queued resource changes in one transaction. When it
+   * throws (SQLITE_FULL, SQLITE_IOERR...) nothing was written and the resource changes stay queued.
+   */
   public write(newJobs: Iterable<JobRecord>, changedJobs: Iterable<JobRecord>): void {
     this.writeTransaction(newJobs, changedJobs);
+    this.pendingResources.clear();
+  }
+
+  /** Whether resource changes wait for the next `write`. */
+  public get hasResourceChanges(): boolean {
+    return this.pendingResources.size > 0;
+  }
+
+  /** Drops the queued resource changes and returns what they touched, for the caller to put back as stored. */
+  public discardResourceChanges(): { kind: ResourceKind; key: string }[] {
+    const touched = [...this.pendingResources.values()].map(({ kind, key }) => ({ kind, key }));
+    this.pendingResources.clear();
+    return touched;
+  }
+
+  /** One resource as last written, `undefined` when none is stored under that key. */
+  public loadResource(kind: ResourceKind, key: string): object | undefined {
+    const row = this.db.prepare('SELECT body FROM resources WHERE kind = ? AND key = ?').get(kind, key) as { body: string } | undefined;
+    return row && (JSON.parse(row.body) as object);
   }
 
   private writeChanges(newJobs: Iterable<JobRecord>, changedJobs: Iterable<JobRecord>): void {
@@ -75,7 +122,6 @@ export class EngineStore {
         this.putResource.run(change.kind, change.key, JSON.stringify(change.body));
       }
     }
-    this.pendingResources.clear();
     for (const job of newJobs) {
       this.putSpec.run(job.jobId, job.seq, job.kind, job.createdAt, JSON.stringify(job.spec));
     }
@@ -123,5 +169,14 @@ function storedState(job: JobRecord): StoredJobState {
     isCancelled: job.isCancelled,
     isTerminated: job.isTerminated,
     changedTags: job.changedTags,
+    endReason: job.endReason,
   };
+}
+
+/** The SQLite or system error code and message of a storage failure, for messages that must name the cause. */
+export function storageErrorCause(error: unknown): string {
+  const { code, message: given } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // Not `instanceof Error`: errors from another realm (a VM context, a worker) fail that test.
+  const message = typeof given === 'string' ? given : String(error);
+  return typeof code === 'string' && !message.startsWith(code) ? `${code}: ${message}` : message;
 }

@@ -4,6 +4,7 @@
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { checkInteger, checkName, checkTags, invalid, requireString, shown } from './errors';
+import { checkContainerProcess, checkParameters } from './job-container';
 import type { JobRecord, JobSpec } from './job-record';
 import type { ResourceRegistry } from './resources';
 import { checkRetryStrategy } from './retry-policy';
@@ -48,6 +49,7 @@ export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceR
   checkDependencies(input, arraySize, findJob);
   checkRetryStrategy(input.retryStrategy, 'retryStrategy');
   checkInteger(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', MIN_TIMEOUT_SECONDS, Number.MAX_SAFE_INTEGER);
+  checkParameters(input.parameters, 'parameters');
   checkOverrides(input.containerOverrides, 'containerOverrides');
   const numNodes = multiNode ? checkNodeOverrides(input.nodeOverrides, definition) : undefined;
   const requestTags = checkTags(input.tags, 'tags') ?? {};
@@ -117,17 +119,7 @@ function checkOverrides(overrides: batch.ContainerOverrides | undefined, field: 
   if (!overrides) {
     return;
   }
-  if (overrides.command !== undefined && (!Array.isArray(overrides.command) || overrides.command.some((argument) => typeof argument !== 'string'))) {
-    invalid(`${field}.command must be a list of strings: given ${shown(overrides.command)}`);
-  }
-  for (const pair of overrides.environment ?? []) {
-    if (typeof pair.name !== 'string' || pair.name.length === 0) {
-      invalid(`${field}.environment entry ${shown(pair)} has no name: expected {name, value}`);
-    }
-    if (pair.name.startsWith('AWS_BATCH')) {
-      invalid(`${field}.environment variable ${shown(pair.name)} is reserved: names starting with AWS_BATCH are set by Batch`);
-    }
-  }
+  checkContainerProcess(overrides, field);
   for (const requirement of overrides.resourceRequirements ?? []) {
     if (!['VCPU', 'MEMORY', 'GPU'].includes(requirement.type as string) || !(Number(requirement.value) > 0)) {
       invalid(`${field}.resourceRequirements entry ${shown(requirement)} is invalid: expected type VCPU, MEMORY or GPU with a positive value`);

@@ -12,6 +12,7 @@ import { matchRoute } from './routes';
 import { assembleInput, ClientGoneError, parseJsonBody, readBody } from './request-decoding';
 import { validateShape } from './shape-validation';
 import { verifySigV4, type SigV4Options } from './sigv4-verifier';
+import { checkContentType, createRequestGuards, type RequestGuards } from './request-guards';
 
 export type { SigV4Options } from './sigv4-verifier';
 import { clientError, toWireError } from './wire-errors';
@@ -35,6 +36,20 @@ export interface BatchServerOptions {
    * @default - no verification: any request is accepted, signed or not
    */
   readonly sigv4?: SigV4Options;
+  /**
+   * Origins (`scheme://host[:port]`, e.g. `http://localhost:3000`) whose web pages may call the
+   * server; their requests get CORS headers naming that origin. Any other request carrying
+   * `Origin`, or sent by a browser from another site, is refused with 403.
+   * @default - none: no web page may call the server
+   */
+  readonly allowedOrigins?: string[];
+  /**
+   * Names accepted in the `Host` header besides `127.0.0.1`, `localhost`, `[::1]` and the
+   * address listened on; `name` (any port) or `name:port`. Other names are refused with 403,
+   * which defeats DNS rebinding. Listening on `0.0.0.0` or `::` with `sigv4` set accepts any name.
+   * @default - none
+   */
+  readonly allowedHosts?: string[];
   /**
    * Largest request body accepted; larger ones get a `ClientException`.
    * @default 30720 (30 KiB, AWS Batch's SubmitJob payload quota)
@@ -73,7 +88,10 @@ const MODEL: WireModel = { operations: BATCH_OPERATIONS, shapes: BATCH_SHAPES };
 export async function startBatchServer(options: BatchServerOptions): Promise<RunningBatchServer> {
   validateOptions(options);
   const host = options.host ?? '127.0.0.1';
-  const handler = createRequestHandler(options);
+  const guards = createRequestGuards({
+    allowedOrigins: options.allowedOrigins ?? [], allowedHosts: options.allowedHosts ?? [], listenHost: host, authenticated: options.sigv4 !== undefined,
+  });
+  const handler = createRequestHandler(options, guards);
   const inFlight = new Set<ServerResponse>();
   let closing = false;
   const server = createServer((req, res) => {
@@ -101,7 +119,7 @@ export async function startBatchServer(options: BatchServerOptions): Promise<Run
   return { url: `http://${urlHost}:${port}`, port, close };
 }
 
-function createRequestHandler(options: BatchServerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+function createRequestHandler(options: BatchServerOptions, guards: RequestGuards): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? logToStderr;
   const now = options.now ?? (() => new Date());
@@ -110,7 +128,15 @@ function createRequestHandler(options: BatchServerOptions): (req: IncomingMessag
     const method = req.method ?? 'GET';
     const rawUrl = req.url ?? '/';
     let operation = 'unknown';
+    let responseHeaders: Readonly<Record<string, string>> = {};
     try {
+      const admission = guards.admit(req);
+      responseHeaders = admission.responseHeaders;
+      if (admission.preflight) {
+        res.writeHead(204, { ...responseHeaders, 'x-amzn-requestid': requestId });
+        res.end();
+        return;
+      }
       const body = await readBody(req, maxBodyBytes);
       if (body.bytes === undefined) {
         throw clientError(`the request body is ${body.oversizeBytes} bytes; at most ${maxBodyBytes} bytes are accepted (AWS Batch's payload quota is 30 KiB)`);
@@ -123,17 +149,18 @@ function createRequestHandler(options: BatchServerOptions): (req: IncomingMessag
       }
       const route = matchRoute(method, rawPath);
       operation = route.operation;
+      checkContentType(operation, req.headers, body.bytes.length);
       const input = assembleInput(MODEL, route, parseJsonBody(body.bytes), query);
       const validated = validateShape(MODEL, route.binding.input!, input, '');
       const result = await (options.api[route.apiMethod] as (i: unknown) => Promise<unknown>).call(options.api, validated);
-      send(res, 200, requestId, serializeOutput(result));
+      send(res, 200, requestId, serializeOutput(result), responseHeaders);
     } catch (err) {
       if (err instanceof ClientGoneError) return;
       const wire = toWireError(err);
       if (wire.status >= 500) {
         log(`batchkit server: ${operation} failed with an unexpected error (request ${requestId}): ${(err as Error)?.stack ?? String(err)}`);
       }
-      send(res, wire.status, requestId, wire.body, wire.errorType);
+      send(res, wire.status, requestId, wire.body, responseHeaders, wire.errorType);
     }
   };
 }
@@ -145,8 +172,9 @@ function serializeOutput(result: unknown): string {
   return JSON.stringify(output);
 }
 
-function send(res: ServerResponse, status: number, requestId: string, body: string, errorType?: string): void {
+function send(res: ServerResponse, status: number, requestId: string, body: string, extraHeaders: Readonly<Record<string, string>>, errorType?: string): void {
   const headers: Record<string, string | number> = {
+    ...extraHeaders,
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),
     'x-amzn-requestid': requestId,

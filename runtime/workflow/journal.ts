@@ -6,9 +6,9 @@
  * Durability: `synchronous = NORMAL` in WAL mode survives the death of the process at any
  * point (the threat here is `kill -9`, not power loss) without an fsync per job.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import Database from 'better-sqlite3';
+import { ensurePrivateDir, preparePrivateDatabase } from '../files/private-files';
 
 /** The state of a run as the journal knows it. */
 export type RunState = 'SUBMITTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
@@ -145,7 +145,8 @@ type Row = Record<string, unknown>;
 export class Journal {
   /** Opens (creating if needed) the journal in `dir`. */
   static open(dir: string): Journal {
-    fs.mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
+    preparePrivateDatabase(path.join(dir, JOURNAL_FILE));
     const db = new Database(path.join(dir, JOURNAL_FILE));
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

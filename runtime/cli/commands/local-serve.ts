@@ -3,16 +3,19 @@
  * resources of synthesized CDK templates loaded, until SIGINT or SIGTERM.
  */
 import { accessSync, constants } from 'node:fs';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { LocalBatchEngine } from '../../engine/engine';
 import { containerNeeds } from '../../engine/job-container';
 import { DEFAULT_JOIN_JOB_DEFINITION_NAME } from '../../model/join-jobs';
-import { startBatchServer, type RunningBatchServer, type SigV4Options } from '../../server/server';
+import { normalizeAllowedOrigin, parseAllowedHost } from '../../server/request-guards';
+import { startBatchServer, type RunningBatchServer } from '../../server/server';
 import { loadTemplate, TemplateReadError, type LoadReport } from '../../template/load-template';
+import { ACCESS_KEYS_VARIABLE, readAccessKeys, type ServerAccessKeys } from '../access-keys';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { createOutput, formatTable, type Output } from '../output';
-import { lockDataDir } from '../targets';
+import { assetImagesFor, LAUNCHER_HELP, launcherKindOf, lockDataDir } from '../targets';
 
 /** Options of `batchkit local serve`, as commander parses them. */
 export interface LocalServeOptions {
@@ -24,8 +27,18 @@ export interface LocalServeOptions {
   readonly template?: string[];
   /** `--data-dir`. */
   readonly dataDir: string;
-  /** `--access-key` values, `<id>:<secret>`. @default - none: SigV4 verification off */
+  /** `--access-key` values, `<id>:<secret>`. @default - none */
   readonly accessKey?: string[];
+  /** `--access-key-file`: a private file of `<id>:<secret>` lines. @default - none */
+  readonly accessKeyFile?: string;
+  /** `--insecure-no-auth`: listen beyond this machine without access keys. @default false */
+  readonly insecureNoAuth?: boolean;
+  /** `--allow-origin` values: origins whose web pages may call the endpoint. @default - none */
+  readonly allowOrigin?: string[];
+  /** `--allow-host` values: extra names accepted in the `Host` header. @default - none */
+  readonly allowHost?: string[];
+  /** `--launcher`: container, process or auto. @default - `BATCHKIT_LAUNCHER`, else auto */
+  readonly launcher?: string;
   /** `--json`. @default false */
   readonly json?: boolean;
 }
@@ -40,6 +53,10 @@ export interface LocalServeReady {
   readonly resources: LoadReport['resources'];
   /** What the templates could not load faithfully. */
   readonly findings: LoadReport['findings'];
+  /** `sigv4`: every request must be signed with one of the access keys; `none`: any local process may call the endpoint. */
+  readonly authentication: 'sigv4' | 'none';
+  /** What runs the jobs and why, e.g. `containers via podman 4.3.1 (launcher auto: podman answered)`. */
+  readonly launcher: string;
 }
 
 /** The port `local serve` listens on unless told otherwise (not LocalStack's 4566 nor moto's 5000, which people often run too). */
@@ -59,13 +76,25 @@ export function registerLocalServe(program: Command): void {
     .option('--host <host>', 'interface to listen on; other machines can reach the engine only if you choose one they can route to', '127.0.0.1')
     .option('--template <file>', 'create the Batch resources of a synthesized template (repeatable)', collect)
     .option('--data-dir <dir>', 'where the engine keeps jobs and resources across restarts', DEFAULT_DATA_DIR)
-    .option('--access-key <id:secret>', 'verify SigV4 signatures, accepting this key (repeatable); off by default', collect)
-    .option('--json', 'print one JSON line {endpoint, dataDir, resources, findings} once listening')
+    .option('--launcher <kind>', LAUNCHER_HELP)
+    .option('--access-key-file <file>', `verify SigV4 signatures with the keys of this file: '<id>:<secret>' lines, '#' comments; it must be yours and mode 600 (also: ${ACCESS_KEYS_VARIABLE}=id:secret,...)`)
+    .option('--access-key <id:secret>', 'verify SigV4 signatures, accepting this key (repeatable); visible to every local user through ps: prefer --access-key-file', collect)
+    .option('--insecure-no-auth', 'allow a --host other machines can reach without access keys: anyone who reaches it can run commands as you')
+    .option('--allow-origin <origin>', 'let web pages of this origin (e.g. http://localhost:3000) call the endpoint, with CORS (repeatable); pages are refused otherwise', collect)
+    .option('--allow-host <name>', "accept this name (or name:port) in the Host header besides 127.0.0.1, localhost, [::1] and --host (repeatable)", collect)
+    .option('--json', 'print one JSON line {endpoint, dataDir, resources, findings, authentication, launcher} once listening')
     .addHelpText('after', `
 Examples:
   $ batchkit local serve --template cdk.out/MyStack.template.json
   $ aws batch submit-job --job-name hello --job-queue MyQueue --job-definition MyJob --endpoint-url http://127.0.0.1:${DEFAULT_PORT}
   $ batchkit local serve --port 0 --json --data-dir /tmp/engine
+
+Who can use it: without access keys, any process on this machine can run commands as you through
+the endpoint (start-up says so). Give keys with --access-key-file FILE or ${ACCESS_KEYS_VARIABLE}=id:secret
+and sign requests with them (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY). A --host other machines can reach
+needs keys, or --insecure-no-auth. Web pages are refused (a request with Origin, Sec-Fetch-Site
+cross-site or same-site, a Host that does not name this server, a change not sent as JSON) unless
+--allow-origin / --allow-host allow them.
 
 Stops cleanly on SIGINT (Ctrl-C) or SIGTERM.
 Exit codes: 0 stopped by a signal, 1 a template resource could not be created, 2 bad usage.`)
@@ -75,8 +104,14 @@ Exit codes: 0 stopped by a signal, 1 a template resource could not be created, 2
 /** Starts everything, waits for SIGINT/SIGTERM, then closes the server and the engine. */
 export async function serveUntilSignal(options: LocalServeOptions, output: Output): Promise<void> {
   const port = parsePort(options.port);
-  const sigv4 = parseAccessKeys(options.accessKey ?? []);
+  const keys = readAccessKeys({ flags: options.accessKey ?? [], file: options.accessKeyFile, env: process.env });
+  const sigv4 = keys.credentials.length > 0 ? { credentials: keys.credentials } : undefined;
+  checkExposure(options.host, keys, options.insecureNoAuth === true);
+  const allowedOrigins = checkAllowed('--allow-origin', options.allowOrigin ?? [], normalizeAllowedOrigin);
+  const allowedHosts = checkAllowed('--allow-host', options.allowHost ?? [], parseAllowedHost);
+  keys.warnings.forEach((warning) => output.warn(`${output.style.yellow('warning')}: ${warning}`));
   const templates = (options.template ?? []).map((file) => checkReadable(file));
+  const launcher = launcherKindOf(options.launcher);
   const dataDir = resolve(options.dataDir);
   // Listen for signals before anything is announced, so a signal sent as soon as the endpoint
   // is printed (or during start-up) still stops cleanly instead of killing the process.
@@ -88,10 +123,12 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
     // The same lock `run --local` takes: two engines on one data directory would each end the
     // other's running jobs as interrupted.
     unlock = lockDataDir(dataDir);
-    engine = await LocalBatchEngine.open({ dataDir });
+    engine = await LocalBatchEngine.open({ dataDir, launcher });
+    output.info(`jobs run as ${engine.launcherDescription}`);
     const reports: LoadReport[] = [];
+    const assetImages = assetImagesFor(engine, (line) => output.info(line));
     for (const template of templates) {
-      reports.push(await loadTemplate(engine, template).catch((err: unknown) => {
+      reports.push(await loadTemplate(engine, template, { assetImages }).catch((err: unknown) => {
         throw err instanceof TemplateReadError ? new CliError(err.message, EXIT_USAGE) : err;
       }));
     }
@@ -102,12 +139,13 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
     if (errors.length > 0) {
       throw new CliError(`${errors.length} template resource(s) could not be created; fix the template or the data directory and run again`, EXIT_WORK_FAILED);
     }
-    server = await startBatchServer({ api: engine, host: options.host, port, sigv4 });
+    server = await startBatchServer({ api: engine, host: options.host, port, sigv4, allowedOrigins, allowedHosts });
+    warnUnauthenticated(options.host, server.port, keys, output);
     if (options.json) {
-      const ready: LocalServeReady = { endpoint: server.url, dataDir, resources, findings };
+      const ready: LocalServeReady = { endpoint: server.url, dataDir, resources, findings, authentication: sigv4 ? 'sigv4' : 'none', launcher: engine.launcherDescription };
       output.stdout.write(`${JSON.stringify(ready)}\n`);
     } else {
-      printReady(server.url, dataDir, reports, await exampleSubmission(engine, reports), output);
+      printReady(server.url, dataDir, keys, reports, await exampleSubmission(engine, reports), output);
     }
     await stopSignal.received;
     output.info('stopping: closing the server and the engine');
@@ -119,9 +157,12 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
   }
 }
 
-function printReady(url: string, dataDir: string, reports: LoadReport[], example: ExampleSubmission, output: Output): void {
+function printReady(url: string, dataDir: string, keys: ServerAccessKeys, reports: LoadReport[], example: ExampleSubmission, output: Output): void {
   const { bold, cyan, dim } = output.style;
   output.info(`${bold('batchkit local engine')} listening on ${cyan(url)} ${dim(`(data in ${dataDir})`)}`);
+  if (keys.credentials.length > 0) {
+    output.info(`requests are authenticated: SigV4 signatures by ${keys.credentials.length} access key(s) from ${keys.sources.join(', ')}`);
+  }
   const resources = reports.flatMap((r) => r.resources);
   if (resources.length > 0) {
     const rows = resources.map((r) => [r.type.replace('AWS::Batch::', ''), r.name, r.constructPath ?? r.logicalId, r.status]);
@@ -196,16 +237,49 @@ function parsePort(text: string): number {
   return port;
 }
 
-function parseAccessKeys(keys: string[]): SigV4Options | undefined {
-  if (keys.length === 0) return undefined;
-  const credentials = keys.map((key) => {
-    const colon = key.indexOf(':');
-    if (colon <= 0 || colon === key.length - 1) {
-      throw new CliError(`--access-key must be '<access key id>:<secret access key>'; got '${key.replace(/:.*/, ':...')}'`, EXIT_USAGE);
+/**
+ * The endpoint runs commands as this user: without keys, only processes of this machine may
+ * reach it, unless the user accepts more with --insecure-no-auth.
+ */
+function checkExposure(host: string, keys: ServerAccessKeys, insecureNoAuth: boolean): void {
+  if (keys.credentials.length > 0 || isLoopback(host) || insecureNoAuth) return;
+  throw new CliError(`--host ${host} lets other machines reach the endpoint, and without access keys anyone who reaches it can run commands as ${userName()}; `
+    + `give keys with --access-key-file FILE or ${ACCESS_KEYS_VARIABLE}=id:secret, or pass --insecure-no-auth to accept that`, EXIT_USAGE);
+}
+
+function warnUnauthenticated(host: string, port: number, keys: ServerAccessKeys, output: Output): void {
+  if (keys.credentials.length > 0) return;
+  if (!isLoopback(host)) {
+    output.warn(output.style.red(`WARNING: --insecure-no-auth: listening on ${host} port ${port} without authentication: anyone who can reach this machine can run commands as ${userName()} through this endpoint`));
+    return;
+  }
+  output.warn(`${output.style.yellow('warning')}: requests are not authenticated: any process on this machine can run commands as ${userName()} through this endpoint; `
+    + `turn on SigV4 with --access-key-file FILE or ${ACCESS_KEYS_VARIABLE}`);
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function userName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // A uid with no passwd entry (some containers) has no name.
+    return `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/** Checks each value of a repeatable flag up front, so a typo fails before the engine opens. */
+function checkAllowed(flag: string, values: string[], check: (value: string) => unknown): string[] {
+  for (const value of values) {
+    try {
+      check(value);
+    } catch (err) {
+      throw new CliError(`${flag} ${value}: ${(err as Error).message}`, EXIT_USAGE);
     }
-    return { accessKeyId: key.slice(0, colon), secretAccessKey: key.slice(colon + 1) };
-  });
-  return { credentials };
+  }
+  return values;
 }
 
 function checkReadable(file: string): string {

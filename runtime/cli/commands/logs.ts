@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { Command } from 'commander';
 import { DescribeJobsCommand, type JobDetail } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { readEventLog } from '../../engine/event-log';
 import { runStatus, type StepReport } from '../../workflow';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { logGroupOf, writeLogStream } from '../cloudwatch-logs';
@@ -141,32 +142,16 @@ async function jobDetailOf(jobId: string, spec: TargetSpec, journalDir: string, 
   }
 }
 
-/** The last "Batch Job State Change" the engine logged for the job (for a multi-node job: its main node). */
+/** The job's detail in the last event the engine logged for it (for a multi-node job: its main node's), rotated part included. */
 function latestLocalDetail(eventLog: string, jobId: string): JobDetail | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(eventLog, 'utf8');
-  } catch {
-    return undefined;
-  }
   let exact: JobDetail | undefined;
   let mainNode: JobDetail | undefined;
-  for (const line of text.split('\n')) {
-    if (!line.includes(jobId)) continue;
-    const detail = parseEventLine(line)?.detail;
-    if (detail?.jobId === jobId) exact = detail;
-    else if (detail?.jobId?.startsWith(`${jobId}#`) && detail.nodeDetails?.isMainNode) mainNode = detail;
+  for (const event of readEventLog(eventLog, { mentioning: jobId })) {
+    const detail = event.detail as unknown as JobDetail;
+    if (detail.jobId === jobId) exact = detail;
+    else if (detail.jobId?.startsWith(`${jobId}#`) && detail.nodeDetails?.isMainNode) mainNode = detail;
   }
   return exact?.container || !mainNode ? exact : mainNode;
-}
-
-/** One NDJSON line; the last one may be half written while the engine runs. */
-function parseEventLine(line: string): { detail?: JobDetail } | undefined {
-  try {
-    return JSON.parse(line) as { detail?: JobDetail };
-  } catch {
-    return undefined;
-  }
 }
 
 function parseStepArgument(argument: string, steps: readonly StepReport[]): { step: StepReport; arrayIndex?: number } {

@@ -120,6 +120,7 @@ function announceTarget(target: OpenTarget, output: Output): void {
   const { spec } = target;
   if (spec.kind === 'local') {
     output.info(`local engine on ${spec.dataDir}: ${target.loadedResources.length} Batch resources from ${spec.templates.length} template(s)`);
+    output.info(`jobs run as ${target.engine!.launcherDescription}`);
   } else if (spec.kind === 'endpoint') {
     output.info(`Batch endpoint ${spec.endpoint}`);
   } else {

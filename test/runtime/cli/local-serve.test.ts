@@ -4,12 +4,13 @@
  * stopped by signals. CI runs `npm run build` before jest.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { BatchClient, DescribeJobsCommand, SubmitJobCommand, type JobDetail } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobsCommand, ListJobsCommand, SubmitJobCommand, type JobDetail } from '@aws-sdk/client-batch';
 import type { LocalServeReady } from '../../../runtime/cli/commands/local-serve';
 
 const ROOT = join(__dirname, '..', '..', '..');
@@ -139,10 +140,11 @@ describe('batchkit local serve', () => {
     expect(existsSync(join(tempDir, '.batchkit', 'local'))).toBe(true);
   });
 
-  test('verifies SigV4 signatures with --access-key', async () => {
+  test('verifies SigV4 signatures with --access-key, warning that ps shows the secret', async () => {
     // GIVEN
     const run = serve(['--port', '0', '--json', '--access-key', 'AKIDLOCAL:s3cret', '--data-dir', join(tempDir, 'signed-data')]);
     const ready = JSON.parse(await run.nextLine()) as LocalServeReady;
+    expect(ready.authentication).toBe('sigv4');
     const signed = new BatchClient({ endpoint: ready.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 's3cret' }, maxAttempts: 1 });
     try {
       // WHEN
@@ -157,6 +159,143 @@ describe('batchkit local serve', () => {
       run.child.kill('SIGTERM');
     }
     expect(await run.exit).toBe(0);
+    expect(run.stderr()).toContain('warning: --access-key puts the secret on the command line, where every user of this machine can read it (ps); put the key in a file only you can read and pass --access-key-file FILE, or set BATCHKIT_ACCESS_KEYS');
+    expect(run.stderr()).not.toContain('not authenticated');
+  });
+
+  test('says that requests are not authenticated, and who they run as, when no key is given', async () => {
+    // GIVEN
+    const run = serve(['--port', '0', '--json', '--data-dir', join(tempDir, 'open-data')]);
+    const ready = JSON.parse(await run.nextLine()) as LocalServeReady;
+    // WHEN
+    const unsigned = await fetch(`${ready.endpoint}/v1/describejobs`, { method: 'POST', body: '{"jobs":[]}' });
+    run.child.kill('SIGTERM');
+    // THEN
+    expect(await run.exit).toBe(0);
+    expect(ready.authentication).toBe('none');
+    expect(unsigned.status).toBe(200);
+    expect(run.stderr()).toContain(`warning: requests are not authenticated: any process on this machine can run commands as ${userInfo().username} through this endpoint; turn on SigV4 with --access-key-file FILE or BATCHKIT_ACCESS_KEYS`);
+  });
+
+  test('refuses a simple cross-origin POST from a web page, and a rebound Host', async () => {
+    // GIVEN
+    const run = serve(['--port', '0', '--json', '--data-dir', join(tempDir, 'browser-data'), '--template', exampleTemplate]);
+    const ready = JSON.parse(await run.nextLine()) as LocalServeReady;
+    const batch = client(ready.endpoint);
+    const port = new URL(ready.endpoint).port;
+    try {
+      // WHEN
+      const fromPage = await fetch(`${ready.endpoint}/v1/submitjob`, {
+        method: 'POST', headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'http://evil.example', 'sec-fetch-site': 'cross-site' },
+        body: JSON.stringify({ jobName: 'from-page', jobQueue: 'batchkit-background', jobDefinition: 'batchkit-report' }),
+      });
+      const rebound = await new Promise<number | undefined>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/listjobs', headers: { host: `attacker-rebind.example:${port}`, 'content-type': 'application/json' } }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        req.on('error', reject);
+        req.end('{"jobQueue":"batchkit-background"}');
+      });
+      // THEN
+      expect(fromPage.status).toBe(403);
+      expect(fromPage.headers.get('x-amzn-errortype')).toBe('AccessDeniedException');
+      expect(rebound).toBe(403);
+      const listed = await batch.send(new ListJobsCommand({ jobQueue: 'batchkit-background', filters: [{ name: 'JOB_NAME', values: ['from-page'] }] }));
+      expect(listed.jobSummaryList).toEqual([]);
+    } finally {
+      batch.destroy();
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exit).toBe(0);
+  });
+
+  test('verifies SigV4 with the keys of BATCHKIT_ACCESS_KEYS, which also lets it listen on every interface', async () => {
+    // GIVEN
+    const run = serve(['--port', '0', '--json', '--host', '0.0.0.0', '--data-dir', join(tempDir, 'env-keys')], { BATCHKIT_ACCESS_KEYS: 'AKIDONE:first-secret, AKIDTWO:second-secret' });
+    const ready = JSON.parse(await run.nextLine()) as LocalServeReady;
+    const endpoint = `http://127.0.0.1:${new URL(ready.endpoint).port}`;
+    const signed = new BatchClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDTWO', secretAccessKey: 'second-secret' }, maxAttempts: 1 });
+    try {
+      // WHEN
+      const unsigned = await fetch(`${endpoint}/v1/describejobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jobs":[]}' });
+      const accepted = await signed.send(new DescribeJobsCommand({ jobs: ['none'] }));
+      // THEN
+      expect(ready.authentication).toBe('sigv4');
+      expect(unsigned.status).toBe(403);
+      expect(accepted.jobs).toEqual([]);
+    } finally {
+      signed.destroy();
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exit).toBe(0);
+    expect(run.stderr()).toBe('');
+  });
+
+  test('verifies SigV4 with the keys of --access-key-file, and says so', async () => {
+    // GIVEN
+    const keyFile = join(tempDir, 'keys-private.txt');
+    writeFileSync(keyFile, '# keys of the local engine\n\nAKIDFILE:file-secret\n', { mode: 0o600 });
+    const run = serve(['--port', '0', '--access-key-file', keyFile, '--data-dir', join(tempDir, 'file-keys')]);
+    let line = '';
+    while (!line.startsWith('Press Ctrl-C') && !line.startsWith('<exited')) line = await run.nextLine();
+    const endpoint = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(run.stdoutLines.join('\n'))![1];
+    const signed = new BatchClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDFILE', secretAccessKey: 'file-secret' }, maxAttempts: 1 });
+    const wrongKey = client(endpoint);
+    try {
+      // WHEN
+      const unsigned = await fetch(`${endpoint}/v1/describejobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jobs":[]}' });
+      const refused = await wrongKey.send(new DescribeJobsCommand({ jobs: ['none'] })).catch((err: Error) => err);
+      const accepted = await signed.send(new DescribeJobsCommand({ jobs: ['none'] }));
+      // THEN
+      expect(unsigned.status).toBe(403);
+      expect(refused).toMatchObject({ name: 'UnrecognizedClientException' });
+      expect(accepted.jobs).toEqual([]);
+      expect(run.stdoutLines.join('\n')).toContain(`requests are authenticated: SigV4 signatures by 1 access key(s) from --access-key-file ${keyFile}`);
+    } finally {
+      signed.destroy();
+      wrongKey.destroy();
+      run.child.kill('SIGTERM');
+    }
+    expect(await run.exit).toBe(0);
+    expect(run.stderr()).toBe('');
+  });
+
+  test('fails with exit 2 when the key file can be read by others, naming its mode and the fix', async () => {
+    // GIVEN
+    const keyFile = join(tempDir, 'keys-shared.txt');
+    writeFileSync(keyFile, 'AKIDFILE:file-secret\n');
+    chmodSync(keyFile, 0o644);
+    // WHEN
+    const run = serve(['--port', '0', '--access-key-file', keyFile, '--data-dir', join(tempDir, 'shared-keys')]);
+    // THEN
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toBe(`batchkit: --access-key-file ${keyFile} has mode 0644: other users of this machine can read the secrets; run chmod 600 ${keyFile}\n`);
+    expect(existsSync(join(tempDir, 'shared-keys'))).toBe(false);
+  });
+
+  test('fails with exit 2 when --host reaches beyond this machine and no key is given', async () => {
+    // WHEN
+    const run = serve(['--port', '0', '--host', '0.0.0.0', '--data-dir', join(tempDir, 'exposed')]);
+    // THEN
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toBe(`batchkit: --host 0.0.0.0 lets other machines reach the endpoint, and without access keys anyone who reaches it can run commands as ${userInfo().username}; `
+      + 'give keys with --access-key-file FILE or BATCHKIT_ACCESS_KEYS=id:secret, or pass --insecure-no-auth to accept that\n');
+  });
+
+  test('starts on every interface without keys with --insecure-no-auth, warning loudly', async () => {
+    // GIVEN
+    const run = serve(['--port', '0', '--json', '--host', '0.0.0.0', '--insecure-no-auth', '--data-dir', join(tempDir, 'insecure')]);
+    const ready = JSON.parse(await run.nextLine()) as LocalServeReady;
+    const port = new URL(ready.endpoint).port;
+    // WHEN
+    const unsigned = await fetch(`http://127.0.0.1:${port}/v1/describejobs`, { method: 'POST', body: '{"jobs":[]}' });
+    run.child.kill('SIGTERM');
+    // THEN
+    expect(await run.exit).toBe(0);
+    expect(ready.authentication).toBe('none');
+    expect(unsigned.status).toBe(200);
+    expect(run.stderr()).toContain(`WARNING: --insecure-no-auth: listening on 0.0.0.0 port ${port} without authentication: anyone who can reach this machine can run commands as ${userInfo().username} through this endpoint`);
   });
 
   test('fails with exit 1 and prints the error when a template resource cannot be created', async () => {
@@ -189,10 +328,21 @@ describe('batchkit local serve', () => {
     expect(existsSync(join(dataDir, 'batchkit-cli.lock'))).toBe(false);
   });
 
+  test('fails with exit 2 when BATCHKIT_ACCESS_KEYS holds an entry without a secret, not showing the others', async () => {
+    // WHEN
+    const run = serve(['--port', '0'], { BATCHKIT_ACCESS_KEYS: 'AKIDONE:first-secret,AKIDTWO' });
+    // THEN
+    expect(await run.exit).toBe(2);
+    expect(run.stderr()).toBe("batchkit: BATCHKIT_ACCESS_KEYS entry 2 must be '<access key id>:<secret access key>', the id without spaces, slashes or commas, the secret not empty; got a value with no ':'\n");
+  });
+
   test.each([
     [['--port', '70000'], "--port must be a whole number from 0 to 65535; got '70000'"],
     [['--template', 'no-such.template.json'], '--template no-such.template.json: cannot read the file'],
     [['--access-key', 'only-an-id'], "--access-key must be '<access key id>:<secret access key>'"],
+    [['--access-key-file', 'no-such-keys.txt'], '--access-key-file no-such-keys.txt: cannot read the file (ENOENT)'],
+    [['--allow-origin', '*'], "--allow-origin *: allowed origin '*' must be a scheme, host and optional port, like 'http://localhost:3000' (no path, no wildcard)"],
+    [['--allow-host', 'bad host:x'], "--allow-host bad host:x: allowed host 'bad host:x' must be"],
     [['--bogus'], "error: unknown option '--bogus'"],
   ])('fails with exit 2 for bad usage: %j', async (args, message) => {
     // WHEN

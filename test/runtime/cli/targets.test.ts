@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DescribeJobQueuesCommand } from '@aws-sdk/client-batch';
+import { BatchClient, DescribeJobQueuesCommand, DescribeJobsCommand, SubmitJobCommand, type JobDetail } from '@aws-sdk/client-batch';
 import { DATA_DIR_LOCK_FILE, openTarget, targetFlagsText, targetSpecOf } from '../../../runtime/cli/targets';
 import { TEST_TEMPLATE } from './cli-process';
 
@@ -41,6 +41,8 @@ describe('targetSpecOf', () => {
     ['--data-dir without --local', { dataDir: 'x' }, /--data-dir x applies to the local engine only; add --local/],
     ['--local-vcpus without --local', { localVcpus: '4' }, /--local-vcpus and --local-memory apply to the local engine only/],
     ['--local-memory of zero', { local: true, localMemory: '0' }, /--local-memory must be a whole number above 0; got '0'/],
+    ['--launcher without --local', { launcher: 'process' }, /--launcher process applies to the local engine only; add --local/],
+    ['--launcher of an unknown kind', { local: true, launcher: 'vm' }, /--launcher must be auto, container, process; got 'vm'/],
   ])('fails when %s', (_what, flags, message) => {
     expect(() => targetSpecOf(flags)).toThrow(message);
   });
@@ -49,12 +51,13 @@ describe('targetSpecOf', () => {
 describe('targetFlagsText', () => {
   test('gives back flags that produce the same target', () => {
     // GIVEN
-    const spec = targetSpecOf({ local: true, dataDir: path.join(dir, 'my engine'), template: [TEST_TEMPLATE], localVcpus: '8' });
+    const spec = targetSpecOf({ local: true, dataDir: path.join(dir, 'my engine'), template: [TEST_TEMPLATE], localVcpus: '8', launcher: 'process' });
     // WHEN
     const text = targetFlagsText(spec);
     // THEN: quoted where the shell needs it, and parsing it back gives the same spec
     expect(text).toContain(`--data-dir '${path.join(dir, 'my engine')}'`);
-    const again = targetSpecOf({ local: true, dataDir: path.join(dir, 'my engine'), template: [path.relative(process.cwd(), TEST_TEMPLATE)], localVcpus: '8' });
+    expect(text).toContain('--launcher process');
+    const again = targetSpecOf({ local: true, dataDir: path.join(dir, 'my engine'), template: [path.relative(process.cwd(), TEST_TEMPLATE)], localVcpus: '8', launcher: 'process' });
     expect(again).toEqual(spec);
   });
 });
@@ -99,5 +102,37 @@ describe('the local engine data directory', () => {
     await target.close();
     // THEN
     expect(holder).toBe(String(process.pid));
+  });
+});
+
+describe('the local engine\'s server', () => {
+  test("answers only its own client: the server refuses unsigned requests and other keys while the client's job runs", async () => {
+    // GIVEN
+    const target = await openTarget(targetSpecOf({ local: true, dataDir: path.join(dir, 'signed'), template: [TEST_TEMPLATE] }));
+    const other = await openTarget(targetSpecOf({ local: true, dataDir: path.join(dir, 'signed-other') }));
+    const endpoint = await target.client.config.endpoint!();
+    const url = `${endpoint.protocol}//${endpoint.hostname}:${endpoint.port}`;
+    const otherKeys = new BatchClient({ endpoint: url, region: 'us-east-1', credentials: await other.client.config.credentials(), maxAttempts: 1 });
+    try {
+      // WHEN
+      const { jobId } = await target.client.send(new SubmitJobCommand({ jobName: 'signed', jobQueue: 'cli-test-queue', jobDefinition: 'cli-test-shell' }));
+      const unsigned = await fetch(`${url}/v1/submitjob`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jobName: 'unsigned', jobQueue: 'cli-test-queue', jobDefinition: 'cli-test-shell' }) });
+      const foreign = await otherKeys.send(new DescribeJobsCommand({ jobs: [jobId!] })).catch((err: Error) => err);
+      let job: JobDetail | undefined;
+      for (let i = 0; i < 400 && job?.status !== 'SUCCEEDED' && job?.status !== 'FAILED'; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 25));
+        job = (await target.client.send(new DescribeJobsCommand({ jobs: [jobId!] }))).jobs?.[0];
+      }
+      // THEN
+      expect(unsigned.status).toBe(403);
+      expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+      expect(foreign).toMatchObject({ name: 'UnrecognizedClientException' });
+      expect(job?.status).toBe('SUCCEEDED');
+      expect(await target.engine!.listJobs({ jobQueue: 'cli-test-queue', filters: [{ name: 'JOB_NAME', values: ['unsigned'] }] })).toMatchObject({ jobSummaryList: [] });
+    } finally {
+      otherKeys.destroy();
+      await target.close();
+      await other.close();
+    }
   });
 });

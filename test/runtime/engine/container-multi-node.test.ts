@@ -1,0 +1,72 @@
+/**
+ * Multi-node jobs with the container launcher and the real podman: one container per node on a
+ * network of the job's own, the main node's real address in the other nodes' environment, each
+ * node group with its own image and command, and the network gone once the job ends.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import { containersLabelled, podman, requireContainerRuntime, TEST_IMAGE, WORKER_IMAGE } from './container-fixture';
+import { EngineFixture, openEngine } from './engine-fixture';
+
+/** The main node listens until every other node said hello, then prints what it heard. */
+const MAIN_SCRIPT = [
+  'n=1; while [ $n -lt "$AWS_BATCH_JOB_NUM_NODES" ]; do nc -l -p 5000 >> /tmp/heard; n=$((n+1)); done',
+  'sort /tmp/heard',
+].join('\n');
+
+/** A worker says hello to the main node's address, retrying until the main node listens (it may start later than us). */
+const WORKER_SCRIPT = [
+  'echo "address=$AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS"',
+  'i=0; until echo "hello from node $AWS_BATCH_JOB_NODE_INDEX of $AWS_BATCH_JOB_NUM_NODES ($ROLE)" | nc "$AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS" 5000; do',
+  '  i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.1',
+  'done',
+].join('\n');
+
+/**
+ * The lines of a node's log. Podman's network setup writes to stderr (so to the log) when the host
+ * has no syslog socket, as in nested sandboxes; those lines are not the job's.
+ */
+function jobOutput(logFile: string): string[] {
+  return fs.readFileSync(logFile, 'utf8').split('\n').filter((line) => line && !line.startsWith('failed to connect to syslog'));
+}
+
+describe('multi-node jobs in podman containers', () => {
+  let fixture: EngineFixture;
+  beforeAll(() => requireContainerRuntime());
+  beforeEach(async () => {
+    fixture = await openEngine({ launcher: 'container', containers: { cli: 'podman', network: 'none' } });
+    await fixture.engine.registerJobDefinition({
+      jobDefinitionName: 'hello',
+      type: 'multinode',
+      nodeProperties: {
+        numNodes: 3,
+        mainNode: 0,
+        nodeRangeProperties: [
+          { targetNodes: '0', container: { image: TEST_IMAGE, command: ['sh', '-c', MAIN_SCRIPT], vcpus: 1, memory: 64 } },
+          { targetNodes: '1:', container: { image: WORKER_IMAGE, command: ['sh', '-c', WORKER_SCRIPT], vcpus: 1, memory: 64 } },
+        ],
+      },
+    });
+  });
+  afterEach(async () => {
+    await fixture.engine.close();
+  });
+
+  test('the other nodes reach the main node at AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS; the job\'s network is removed afterwards', async () => {
+    // WHEN
+    const jobId = await fixture.submit('hello', 'hello');
+    const detail = await fixture.waitFor(jobId, ['SUCCEEDED', 'FAILED'], 60_000);
+    // THEN: the main node heard both workers, each from its own image
+    expect(detail.status).toBe('SUCCEEDED');
+    expect(jobOutput(fixture.engine.logFileFor(jobId)!)).toEqual(['hello from node 1 of 3 (worker)', 'hello from node 2 of 3 (worker)']);
+    const address = /^address=(.*)$/m.exec(fs.readFileSync(fixture.engine.logFileFor(`${jobId}#1`)!, 'utf8'))![1];
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(address).not.toBe('127.0.0.1');
+    // AND: nothing is left, the job's network included
+    for (const node of [0, 1, 2]) {
+      expect(containersLabelled(`batchkit.job-id=${jobId}#${node}`)).toEqual([]);
+    }
+    expect(podman(['network', 'ls', '--format', '{{.Name}}']).split('\n')).not.toContain(`batchkit-${jobId.slice(0, 8)}`);
+    expect(spawnSync('podman', ['network', 'exists', `batchkit-${jobId.slice(0, 8)}`]).status).not.toBe(0);
+  });
+});
