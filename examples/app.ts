@@ -3,6 +3,8 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as fs from 'fs';
+import * as path from 'path';
 import { Construct, IConstruct } from 'constructs';
 import {
   BatchJobDefinitionBase, BatchQueue, Ec2Compute, Ec2ContainerJob, FargateCompute, FargateContainerJob, MultiNodeJob, UnmanagedCompute, WorkflowJoinJob,
@@ -10,7 +12,10 @@ import {
 import { addExampleMonitoring } from './monitoring';
 import { applyExampleNagChecks } from './nag';
 
-const IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/amazonlinux/amazonlinux:2023');
+/** examples/image, the jobs' image; the compiled app (dist/examples) has no copy of it, so it is found in the source tree. */
+const IMAGE_DIR = fs.existsSync(path.join(__dirname, 'image')) ? path.join(__dirname, 'image') : path.join(__dirname, '..', '..', 'examples', 'image');
+/** Every job's image: `cdk deploy` publishes it to the bootstrap ECR repository; the local engine builds it from cdk.out. */
+const IMAGE = ecs.ContainerImage.fromAsset(IMAGE_DIR);
 
 /**
  * CDK's own provider functions (the VPC's default security group restriction, AwsCustomResource)

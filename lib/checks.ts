@@ -2,7 +2,7 @@ import { IAspect } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { IConstruct } from 'constructs';
 import { addChecks, computeCheck, jobDefinitionCheck, queueCheck } from './private/resource-checks';
-import { checkedByConstruct } from './private/registry';
+import { hasChecksAttached, markChecksAttached } from './private/checks-attached';
 
 /**
  * batchkit's synth-time checks for an app written with plain `aws-cdk-lib/aws-batch`
@@ -16,19 +16,19 @@ import { checkedByConstruct } from './private/registry';
 export class BatchChecks implements IAspect {
   /** Attaches the checks that fit `node`: job definitions, queues and compute environments not already checked by batchkit. */
   public visit(node: IConstruct): void {
-    if (node instanceof batch.CfnJobDefinition && !checkedByConstruct.has(node)) {
-      checkedByConstruct.add(node);
+    if (node instanceof batch.CfnJobDefinition && !hasChecksAttached(node)) {
+      markChecksAttached(node);
       addChecks(node, () => jobDefinitionCheck(node, undefined));
     } else if (node instanceof batch.JobQueue) {
       const cfn = node.node.defaultChild as batch.CfnJobQueue;
-      if (checkedByConstruct.has(cfn)) return;
-      checkedByConstruct.add(cfn);
+      if (hasChecksAttached(cfn)) return;
+      markChecksAttached(cfn);
       addChecks(node, () => queueCheck(node));
-    } else if (node instanceof batch.CfnJobQueue && !(node.node.scope instanceof batch.JobQueue) && !checkedByConstruct.has(node)) {
-      checkedByConstruct.add(node);
+    } else if (node instanceof batch.CfnJobQueue && !(node.node.scope instanceof batch.JobQueue) && !hasChecksAttached(node)) {
+      markChecksAttached(node);
       addChecks(node, () => queueCheck(node));
-    } else if (node instanceof batch.CfnComputeEnvironment && !checkedByConstruct.has(node)) {
-      checkedByConstruct.add(node);
+    } else if (node instanceof batch.CfnComputeEnvironment && !hasChecksAttached(node)) {
+      markChecksAttached(node);
       addChecks(node, () => computeCheck(node));
     }
   }

@@ -4,10 +4,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { computeArchitectures } from '../runtime/model/placement';
+import { markChecksAttached } from './private/checks-attached';
+import { allowNodeToNode } from './private/node-to-node';
 import { addChecks, computeCheck } from './private/resource-checks';
-import { checkedByConstruct } from './private/registry';
-import { sharedComputeSecurityGroup, sharedInstanceProfile, sharedInstanceRole } from './private/shared-roles';
-import { BATCHKIT_COMPONENT_TAG } from './tags';
+import { sharedInstanceRole } from './private/shared-roles';
+import { BatchkitTags } from './tags';
 
 /** The CPU architecture of instances or of a container image. */
 export enum CpuArchitecture {
@@ -28,9 +29,17 @@ export interface Ec2ComputeProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
    * Security groups of the instances.
-   * @default - a security group shared by the batchkit compute environments of the VPC, outbound only
+   * @default - a security group of this compute environment's own: outbound traffic, and on
+   * on-demand compute all traffic between its instances (see `allowNodeToNodeTraffic`)
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Allow all traffic between the instances of this compute environment, which the nodes of a
+   * multi-node parallel job need to reach each other. Only on-demand compute runs multi-node
+   * jobs, so it is an error with `spot`. With `securityGroups` given, `true` adds the rule to them.
+   * @default - true on on-demand compute with its own security group, false otherwise
+   */
+  readonly allowNodeToNodeTraffic?: boolean;
   /**
    * Instance types Batch may launch, e.g. `new ec2.InstanceType('g5.12xlarge')`.
    * @default - none; with no instance classes either, the default types of `architecture`
@@ -73,10 +82,19 @@ export interface Ec2ComputeProps {
    */
   readonly spotBidPercentage?: number;
   /**
-   * Launch template for the instances (user data, storage, ...).
-   * @default - none
+   * Launch template for the instances (user data, storage, ...). Its metadata options are yours:
+   * `requireImdsv2` does not apply to it.
+   * @default - a launch template that requires IMDSv2 (see `requireImdsv2`)
    */
   readonly launchTemplate?: ec2.ILaunchTemplate;
+  /**
+   * Require IMDSv2 (session tokens) on the instances, through a launch template of this compute
+   * environment's own (construct id `<id>LaunchTemplate`, next to it). IMDSv1 answers any request
+   * that reaches the instance metadata service, the usual way stolen instance credentials leave.
+   * Only `false` without `launchTemplate` launches instances that accept IMDSv1.
+   * @default true
+   */
+  readonly requireImdsv2?: boolean;
   /**
    * Role of the instances.
    * @default - one role shared by the batchkit compute of the stack, with the ECS container instance policy
@@ -92,12 +110,15 @@ export interface Ec2ComputeProps {
 /**
  * Managed EC2 compute, on-demand or Spot. An L2 `ManagedEc2EcsComputeEnvironment`
  * (so an `IComputeEnvironment` anywhere one is taken) that, unlike the L2, does not silently add
- * `optimal` next to the instance types you list, shares one instance role per stack, and is
- * checked at synth against the jobs of its queues.
+ * `optimal` next to the instance types you list, requires IMDSv2, shares one instance role per
+ * stack, lets the nodes of multi-node jobs reach each other, and is checked at synth against the
+ * jobs of its queues.
  */
 export class Ec2Compute extends batch.ManagedEc2EcsComputeEnvironment {
   /** Architecture of the instances. */
   public readonly architecture: CpuArchitecture;
+  /** Whether all traffic between the instances is allowed (multi-node jobs need it). */
+  public readonly allowsNodeToNodeTraffic: boolean;
 
   constructor(scope: Construct, id: string, props: Ec2ComputeProps) {
     const listed = (props.instanceTypes?.length ?? 0) + (props.instanceClasses?.length ?? 0) > 0;
@@ -105,7 +126,9 @@ export class Ec2Compute extends batch.ManagedEc2EcsComputeEnvironment {
     super(scope, id, {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      securityGroups: props.securityGroups ?? [sharedComputeSecurityGroup(scope, props.vpc)],
+      // Without groups given, the L2 makes one for this compute environment alone: opening it
+      // (`connections`) opens no other compute environment.
+      securityGroups: props.securityGroups,
       instanceTypes: props.instanceTypes,
       instanceClasses: props.instanceClasses,
       // false stops the L2 adding `optimal` next to listed types; left undefined otherwise because
@@ -117,29 +140,44 @@ export class Ec2Compute extends batch.ManagedEc2EcsComputeEnvironment {
       spot: props.spot,
       allocationStrategy: props.allocationStrategy ?? (props.spot ? batch.AllocationStrategy.SPOT_PRICE_CAPACITY_OPTIMIZED : batch.AllocationStrategy.BEST_FIT_PROGRESSIVE),
       spotBidPercentage: props.spotBidPercentage,
-      launchTemplate: props.launchTemplate,
+      launchTemplate: props.launchTemplate ?? imdsv2LaunchTemplate(scope, id, props),
       instanceRole: props.instanceRole ?? sharedInstanceRole(scope),
       computeEnvironmentName: props.computeEnvironmentName,
     });
     this.architecture = architecture;
-    Tags.of(this).add(BATCHKIT_COMPONENT_TAG, 'compute-environment');
+    this.allowsNodeToNodeTraffic = props.allowNodeToNodeTraffic ?? (!props.spot && !props.securityGroups);
+    if (this.allowsNodeToNodeTraffic) allowNodeToNode(this.securityGroups, !props.securityGroups);
+    Tags.of(this).add(BatchkitTags.COMPONENT, 'compute-environment');
     const cfn = this.node.defaultChild as batch.CfnComputeEnvironment;
-    if (!props.instanceRole) {
-      // The L2 makes an instance profile per compute environment; with the shared role, the
-      // stack's one profile serves them all.
-      this.node.tryRemoveChild('InstanceProfile');
-      cfn.addPropertyOverride('ComputeResources.InstanceRole', sharedInstanceProfile(scope).attrArn);
-    }
-    checkedByConstruct.add(cfn);
+    markChecksAttached(cfn);
     addChecks(this, () => {
       const findings = computeCheck(cfn);
-      if (!props.architecture || !listed) return findings;
-      const offered = computeArchitectures({ name: id, kind: 'EC2', instanceTypes: this.instanceTypes.map(String).concat(this.instanceClasses) });
-      const wrong = offered.filter((a) => a !== architecture);
-      const errors = wrong.length === 0 ? [] : [`compute environment '${id}' has architecture ${architecture} but its instance types offer ${offered.join(' and ')}`];
-      return { errors: [...findings.errors, ...errors], warnings: findings.warnings };
+      const errors = [...findings.errors];
+      if (props.requireImdsv2 !== undefined && props.launchTemplate) {
+        errors.push(`compute environment '${id}' sets requireImdsv2 and a launchTemplate but batchkit cannot change a launch template it did not make: set its metadata options (requireImdsv2) on the launch template instead`);
+      }
+      if (props.allowNodeToNodeTraffic && props.spot) {
+        errors.push(`compute environment '${id}' sets allowNodeToNodeTraffic on Spot compute but Batch runs multi-node jobs on on-demand compute only`);
+      }
+      if (props.architecture && listed) {
+        const offered = computeArchitectures({ name: id, kind: 'EC2', instanceTypes: this.instanceTypes.map(String).concat(this.instanceClasses) });
+        if (offered.some((a) => a !== architecture)) errors.push(`compute environment '${id}' has architecture ${architecture} but its instance types offer ${offered.join(' and ')}`);
+      }
+      return { errors, warnings: findings.warnings };
     });
   }
+}
+
+// The launch template of a compute environment that gave none: IMDSv2 only. It is a sibling of
+// the compute environment because the L2 takes its launch template before it has a scope.
+function imdsv2LaunchTemplate(scope: Construct, id: string, props: Ec2ComputeProps): ec2.ILaunchTemplate | undefined {
+  if (props.launchTemplate || props.requireImdsv2 === false) return undefined;
+  const template = new ec2.LaunchTemplate(scope, `${id}LaunchTemplate`, { requireImdsv2: true });
+  // The template also tags the instances and volumes Batch launches: they belong to the compute
+  // environment, and are named after it rather than after the template.
+  Tags.of(template).add(BatchkitTags.COMPONENT, 'compute-environment');
+  Tags.of(template).add('Name', `${scope.node.path}/${id}`);
+  return template;
 }
 
 /** Properties of a {@link FargateCompute}. */
@@ -153,7 +191,7 @@ export interface FargateComputeProps {
   readonly vpcSubnets?: ec2.SubnetSelection;
   /**
    * Security groups of the tasks.
-   * @default - a security group shared by the batchkit compute environments of the VPC, outbound only
+   * @default - a security group of this compute environment's own, outbound only
    */
   readonly securityGroups?: ec2.ISecurityGroup[];
   /**
@@ -179,14 +217,14 @@ export class FargateCompute extends batch.FargateComputeEnvironment {
     super(scope, id, {
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      securityGroups: props.securityGroups ?? [sharedComputeSecurityGroup(scope, props.vpc)],
+      securityGroups: props.securityGroups,
       spot: props.spot,
       maxvCpus: props.maxvCpus,
       computeEnvironmentName: props.computeEnvironmentName,
     });
-    Tags.of(this).add(BATCHKIT_COMPONENT_TAG, 'compute-environment');
+    Tags.of(this).add(BatchkitTags.COMPONENT, 'compute-environment');
     const cfn = this.node.defaultChild as batch.CfnComputeEnvironment;
-    checkedByConstruct.add(cfn);
+    markChecksAttached(cfn);
     addChecks(this, () => computeCheck(cfn));
   }
 }

@@ -1,10 +1,11 @@
-import { Size } from 'aws-cdk-lib';
+import { Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
+import { fargateEphemeralStorageProblem } from '../runtime/model/container-resource-rules';
 import { CpuArchitecture } from './compute';
 import { BatchJobDefinitionBase, BatchJobDefinitionProps } from './job-definition-base';
-import { jobArchitectures } from './private/registry';
+import { addChecks } from './private/resource-checks';
 
 /** What a container job runs: properties shared by EC2 and Fargate container jobs. */
 export interface ContainerJobProps extends BatchJobDefinitionProps {
@@ -80,18 +81,24 @@ const DEFAULT_VCPUS = 1;
 const DEFAULT_MEMORY = Size.mebibytes(2048);
 
 /**
- * A container job for EC2 compute: an L2 `IEcsJobDefinition` with its own job role, the stack's
- * shared execution role, and synth-time checks that it fits its queues.
+ * A container job for EC2 compute, with its own job role, the stack's shared execution role,
+ * and synth-time checks that it fits its queues. It composes an L2 `EcsJobDefinition`
+ * ({@link ecsJobDefinition}), which renders it.
  */
 export class Ec2ContainerJob extends BatchJobDefinitionBase {
   /** The container, as the L2 models it. */
   public readonly container: batch.EcsEc2ContainerDefinition;
+  /** The L2 job definition that renders this one. */
+  public readonly ecsJobDefinition: batch.EcsJobDefinition;
   /** Whether tags are copied to the ECS task. */
   public readonly propagateTags: boolean;
+  /** Architecture the image needs; `undefined` when any will do. */
+  public readonly architecture?: CpuArchitecture;
 
   constructor(scope: Construct, id: string, props: Ec2ContainerJobProps) {
     super(scope, id, props);
     this.propagateTags = props.propagateTags ?? true;
+    this.architecture = props.architecture;
     this.container = new batch.EcsEc2ContainerDefinition(this, 'Container', {
       ...containerProps(props),
       executionRole: this.executionRole,
@@ -99,9 +106,8 @@ export class Ec2ContainerJob extends BatchJobDefinitionBase {
       gpu: props.gpus,
       privileged: props.privileged,
     });
-    const cfn = renderContainerJob(this, props.jobDefinitionName, this.container, batch.Compatibility.EC2, this.propagateTags);
-    if (props.architecture) jobArchitectures.set(cfn, props.architecture);
-    this.registerResource(cfn);
+    this.ecsJobDefinition = new batch.EcsJobDefinition(this, 'Default', jobDefinitionProps(props, this.container, this.propagateTags));
+    this.useDefinition(this.ecsJobDefinition, props.architecture);
   }
 }
 
@@ -125,18 +131,22 @@ export interface FargateContainerJobProps extends ContainerJobProps {
 }
 
 /**
- * A container job for Fargate compute, checked at synth against Fargate's vCPU/memory pairs:
- * an L2 `IEcsJobDefinition` with its own job role and the stack's shared execution role.
+ * A container job for Fargate compute, checked at synth against Fargate's vCPU/memory pairs,
+ * with its own job role and the stack's shared execution role. It composes an L2
+ * `EcsJobDefinition` ({@link ecsJobDefinition}), which renders it.
  */
 export class FargateContainerJob extends BatchJobDefinitionBase {
   /** The container, as the L2 models it. */
   public readonly container: batch.EcsFargateContainerDefinition;
+  /** The L2 job definition that renders this one. */
+  public readonly ecsJobDefinition: batch.EcsJobDefinition;
   /** Whether tags are copied to the ECS task. */
   public readonly propagateTags: boolean;
 
   constructor(scope: Construct, id: string, props: FargateContainerJobProps) {
     super(scope, id, props);
     this.propagateTags = props.propagateTags ?? true;
+    const storageProblem = ephemeralStorageProblem(props.ephemeralStorage);
     this.container = new batch.EcsFargateContainerDefinition(this, 'Container', {
       ...containerProps(props),
       executionRole: this.executionRole,
@@ -144,9 +154,13 @@ export class FargateContainerJob extends BatchJobDefinitionBase {
       fargateCpuArchitecture: props.architecture === CpuArchitecture.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
       fargateOperatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
       assignPublicIp: props.assignPublicIp,
-      ephemeralStorageSize: props.ephemeralStorage,
+      // A size Fargate refuses is reported by this construct's checks, naming the job and the
+      // prop; given to the L2, it would stop synth with a message about its inner container.
+      ephemeralStorageSize: storageProblem ? undefined : props.ephemeralStorage,
     });
-    this.registerResource(renderContainerJob(this, props.jobDefinitionName, this.container, batch.Compatibility.FARGATE, this.propagateTags));
+    this.ecsJobDefinition = new batch.EcsJobDefinition(this, 'Default', jobDefinitionProps(props, this.container, this.propagateTags));
+    this.useDefinition(this.ecsJobDefinition);
+    if (storageProblem) addChecks(this, () => ({ errors: [`job definition '${id}' ${storageProblem} (ephemeralStorage)`], warnings: [] }));
   }
 }
 
@@ -165,16 +179,22 @@ function containerProps(props: ContainerJobProps) {
   };
 }
 
-function renderContainerJob(
-  job: BatchJobDefinitionBase, name: string | undefined, container: batch.IEcsContainerDefinition, platform: batch.Compatibility, propagateTags: boolean,
-): batch.CfnJobDefinition {
-  return new batch.CfnJobDefinition(job, 'Resource', {
-    ...batch.baseJobDefinitionProperties(job),
-    type: 'container',
-    jobDefinitionName: name,
-    // The L2's own rendering (what EcsJobDefinition calls): it binds the image and volumes.
-    containerProperties: container._renderContainerDefinition(),
-    platformCapabilities: [platform],
+function jobDefinitionProps(props: ContainerJobProps, container: batch.IEcsContainerDefinition, propagateTags: boolean): batch.EcsJobDefinitionProps {
+  return {
+    jobDefinitionName: props.jobDefinitionName,
+    parameters: props.parameters,
+    retryAttempts: props.retryAttempts,
+    retryStrategies: props.retryStrategies,
+    timeout: props.timeout,
+    container,
     propagateTags,
-  });
+  };
+}
+
+// The problem with an ephemeral storage size, or `undefined` when Fargate accepts it or it is a
+// token, which is given to the L2 as it is.
+function ephemeralStorageProblem(size: Size | undefined): string | undefined {
+  if (!size) return undefined;
+  const gib = size.toGibibytes({ rounding: SizeRoundingBehavior.NONE });
+  return Token.isUnresolved(gib) ? undefined : fargateEphemeralStorageProblem(gib);
 }

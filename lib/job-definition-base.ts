@@ -1,12 +1,14 @@
-import { Duration, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Resource, Tags, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import type { CpuArchitecture } from './compute';
+import { markChecksAttached } from './private/checks-attached';
+import { ImportedJobDefinition } from './private/imported-job-definition';
 import { grantCancel, grantDescribe, grantSubmit } from './private/job-grants';
 import { addChecks, jobDefinitionCheck } from './private/resource-checks';
-import { checkedByConstruct } from './private/registry';
 import { sharedExecutionRole } from './private/shared-roles';
-import { BATCHKIT_COMPONENT_TAG } from './tags';
+import { BatchkitTags } from './tags';
 
 /** Options narrowing a job grant to jobs carrying given tags. */
 export interface JobTagGrantOptions {
@@ -78,11 +80,21 @@ export interface BatchJobDefinitionProps {
 }
 
 /**
- * What batchkit job definitions share: an L2 `JobDefinitionBase` with a job role of its own
- * (so `bucket.grantRead(jobDefinition)` works: it is `IGrantable`), the stack's shared execution
- * role, grants returning `iam.Grant`, queue bindings and synth-time checks.
+ * What batchkit job definitions share: a job role of their own (so `bucket.grantRead(job)`
+ * works: a job definition is `IGrantable`), the stack's shared execution role, grants returning
+ * `iam.Grant`, queue bindings and synth-time checks. Each subclass composes the aws-cdk-lib L2
+ * job definition that renders it (construct id `Default`, so the CloudFormation logical id is
+ * that of a resource directly under the batchkit construct) and is an `IJobDefinition` through it.
  */
-export abstract class BatchJobDefinitionBase extends batch.JobDefinitionBase implements IBatchJobDefinition, iam.IGrantable {
+export abstract class BatchJobDefinitionBase extends Resource implements IBatchJobDefinition, iam.IGrantable {
+  /**
+   * A job definition registered outside this app, by name, with batchkit's grants (which cover
+   * every revision of the name, so no ARN with a revision is needed).
+   */
+  public static fromJobDefinitionName(scope: Construct, id: string, jobDefinitionName: string): IBatchJobDefinition {
+    return new ImportedJobDefinition(scope, id, jobDefinitionName);
+  }
+
   /** Role the job's code runs with. */
   public readonly jobRole: iam.IRole;
   /** Role ECS uses to start the job's containers. */
@@ -90,37 +102,10 @@ export abstract class BatchJobDefinitionBase extends batch.JobDefinitionBase imp
   /** The job role: what grants to this job definition go to. */
   public readonly grantPrincipal: iam.IPrincipal;
   private boundQueues?: batch.IJobQueue[];
-  private cfn?: batch.CfnJobDefinition;
-
-  /**
-   * A job definition registered outside this app, by name, with batchkit's grants (which cover
-   * every revision of the name, so no ARN with a revision is needed).
-   */
-  public static fromJobDefinitionName(scope: Construct, id: string, jobDefinitionName: string): IBatchJobDefinition {
-    class Import extends batch.JobDefinitionBase implements IBatchJobDefinition {
-      public readonly jobDefinitionName = jobDefinitionName;
-      public readonly jobDefinitionArn = Stack.of(scope).formatArn({ service: 'batch', resource: 'job-definition', resourceName: jobDefinitionName });
-      public grantSubmitJob(grantee: iam.IGrantable, queue: batch.IJobQueue, options: JobTagGrantOptions = {}): iam.Grant {
-        return grantSubmit(this, jobDefinitionName, grantee, queue, options.requiredTags);
-      }
-      public grantCancelJobs(grantee: iam.IGrantable, options: JobTagGrantOptions = {}): iam.Grant {
-        return grantCancel(this, grantee, options.requiredTags);
-      }
-      public grantDescribeJobs(grantee: iam.IGrantable): iam.Grant {
-        return grantDescribe(grantee);
-      }
-    }
-    return new Import(scope, id);
-  }
+  private composed?: batch.IJobDefinition;
 
   protected constructor(scope: Construct, id: string, props: BatchJobDefinitionProps) {
-    super(scope, id, {
-      jobDefinitionName: props.jobDefinitionName,
-      parameters: props.parameters,
-      retryAttempts: props.retryAttempts,
-      retryStrategies: props.retryStrategies,
-      timeout: props.timeout,
-    });
+    super(scope, id, { physicalName: props.jobDefinitionName });
     // An empty role still matters: without one, code in the container falls back to the
     // instance role's credentials on EC2.
     this.jobRole = props.jobRole ?? new iam.Role(this, 'JobRole', {
@@ -130,19 +115,59 @@ export abstract class BatchJobDefinitionBase extends batch.JobDefinitionBase imp
     this.executionRole = props.executionRole ?? sharedExecutionRole(this);
     this.grantPrincipal = this.jobRole;
     this.boundQueues = props.queues ? [...props.queues] : undefined;
-    Tags.of(this).add(BATCHKIT_COMPONENT_TAG, 'job-definition');
+    Tags.of(this).add(BatchkitTags.COMPONENT, 'job-definition');
   }
 
   /** Revision-specific ARN of the job definition. */
   public get jobDefinitionArn(): string {
-    return this.resource.ref;
+    return this.composedDefinition.jobDefinitionArn;
   }
 
   /** Name of the job definition, without revision. */
   public get jobDefinitionName(): string {
     if (!Token.isUnresolved(this.physicalName)) return this.physicalName;
-    // Ref gives `arn:...:job-definition/<name>:<revision>`.
-    return Fn.select(0, Fn.split(':', Fn.select(1, Fn.split('/', this.resource.ref))));
+    // The ARN is `arn:...:job-definition/<name>:<revision>`.
+    return Fn.select(0, Fn.split(':', Fn.select(1, Fn.split('/', this.jobDefinitionArn))));
+  }
+
+  /** A reference to this job definition, for aws-cdk-lib APIs that take `IJobDefinitionRef`. */
+  public get jobDefinitionRef(): batch.JobDefinitionReference {
+    return { jobDefinitionArn: this.jobDefinitionArn };
+  }
+
+  /** Default values of the command's `Ref::name` placeholders. */
+  public get parameters(): Record<string, unknown> | undefined {
+    return this.composedDefinition.parameters;
+  }
+
+  /** How many times a job is tried. */
+  public get retryAttempts(): number | undefined {
+    return this.composedDefinition.retryAttempts;
+  }
+
+  /** The `evaluateOnExit` rules, in order. */
+  public get retryStrategies(): batch.RetryStrategy[] {
+    return this.composedDefinition.retryStrategies;
+  }
+
+  /** Priority among jobs of one share identifier under fair-share scheduling. */
+  public get schedulingPriority(): number | undefined {
+    return this.composedDefinition.schedulingPriority;
+  }
+
+  /** How long one attempt may run. */
+  public get timeout(): Duration | undefined {
+    return this.composedDefinition.timeout;
+  }
+
+  /** Adds an `evaluateOnExit` rule after the ones given so far. */
+  public addRetryStrategy(strategy: batch.RetryStrategy): void {
+    this.composedDefinition.addRetryStrategy(strategy);
+  }
+
+  /** Applies `policy` to the job definition resource. */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.composedDefinition.applyRemovalPolicy(policy);
   }
 
   /** Binds this job definition to `queue`: the placement check then requires it to fit there. */
@@ -165,15 +190,23 @@ export abstract class BatchJobDefinitionBase extends batch.JobDefinitionBase imp
     return grantDescribe(grantee);
   }
 
-  /** Registers the L1 resource of the subclass and attaches the checks to it. */
-  protected registerResource(cfn: batch.CfnJobDefinition): void {
-    this.cfn = cfn;
-    checkedByConstruct.add(cfn);
-    addChecks(this, () => jobDefinitionCheck(cfn, this.boundQueues));
+  /**
+   * Makes `definition`, the L2 job definition the subclass composed, the one this construct
+   * stands for, and attaches the checks to its resource. `architecture` is what the image needs,
+   * a fact CloudFormation cannot carry.
+   */
+  protected useDefinition(definition: batch.IJobDefinition, architecture?: CpuArchitecture): void {
+    const cfn = definition.node.defaultChild;
+    if (!(cfn instanceof batch.CfnJobDefinition)) {
+      throw new Error(`job definition '${this.node.path}' composes '${definition.node.path}', which has no CfnJobDefinition as its default child`);
+    }
+    this.composed = definition;
+    markChecksAttached(cfn);
+    addChecks(this, () => jobDefinitionCheck(cfn, this.boundQueues, architecture));
   }
 
-  private get resource(): batch.CfnJobDefinition {
-    if (!this.cfn) throw new Error(`job definition '${this.node.path}' has no resource yet: subclasses must call registerResource in their constructor`);
-    return this.cfn;
+  private get composedDefinition(): batch.IJobDefinition {
+    if (!this.composed) throw new Error(`job definition '${this.node.path}' has no definition yet: subclasses must call useDefinition in their constructor`);
+    return this.composed;
   }
 }

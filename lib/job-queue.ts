@@ -1,9 +1,10 @@
-import { Duration, Tags } from 'aws-cdk-lib';
+import { Duration, Tags, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { Construct } from 'constructs';
-import { addChecks, queueCheck } from './private/resource-checks';
-import { checkedByConstruct } from './private/registry';
-import { BATCHKIT_COMPONENT_TAG } from './tags';
+import { STATE_TIME_LIMIT_SECONDS_RANGE } from '../runtime/model/queue-rules';
+import { markChecksAttached } from './private/checks-attached';
+import { StatedTimeLimits, addChecks, queueCheck } from './private/resource-checks';
+import { BatchkitTags } from './tags';
 
 /** Properties of a {@link BatchQueue}. */
 export interface BatchQueueProps {
@@ -54,28 +55,53 @@ const STUCK_REASONS = [
  * and synth-time checks of Batch's queue rules.
  */
 export class BatchQueue extends batch.JobQueue {
+  /** How long a job may sit stuck RUNNABLE at the head of the queue before it is cancelled; `undefined` when never. */
+  public readonly cancelStuckJobsAfter?: Duration;
+
   constructor(scope: Construct, id: string, props: BatchQueueProps = {}) {
+    const stuckSeconds = props.cancelStuckJobsAfter?.toSeconds();
     super(scope, id, {
       jobQueueName: props.jobQueueName,
       priority: props.priority,
       schedulingPolicy: props.schedulingPolicy,
       enabled: props.enabled,
       computeEnvironments: (props.computeEnvironments ?? []).map((computeEnvironment, index) => ({ computeEnvironment, order: index + 1 })),
+      // A limit out of range is left out and reported once by the queue check, naming the queue
+      // and the prop; the L2 would stop at its own message instead.
+      jobStateTimeLimitActions: props.cancelStuckJobsAfter && stuckSeconds !== undefined && !Token.isUnresolved(stuckSeconds) && inRange(stuckSeconds)
+        ? stuckJobActions(props.cancelStuckJobsAfter) : undefined,
     });
+    this.cancelStuckJobsAfter = props.cancelStuckJobsAfter;
     const cfn = this.node.defaultChild as batch.CfnJobQueue;
-    if (props.cancelStuckJobsAfter) {
-      // Rendered here rather than by the L2, which throws on a bad range before the checks can
-      // name the queue; the queue check reports the range instead (and skips tokens).
-      const maxTimeSeconds = props.cancelStuckJobsAfter.toSeconds();
+    let stated: StatedTimeLimits | undefined;
+    if (stuckSeconds !== undefined && Token.isUnresolved(stuckSeconds)) {
+      // The L2 compares the token's placeholder number with the range and refuses it, so a limit
+      // only known at deploy time goes on the resource directly; the check reports it skipped.
       cfn.jobStateTimeLimitActions = STUCK_REASONS.map((reason) => ({
         action: batch.JobStateTimeLimitActionsAction.CANCEL,
-        maxTimeSeconds,
+        maxTimeSeconds: stuckSeconds,
         reason,
         state: batch.JobStateTimeLimitActionsState.RUNNABLE,
       }));
+      stated = { seconds: [], unresolved: true };
+    } else if (stuckSeconds !== undefined) {
+      stated = { seconds: [stuckSeconds], unresolved: false };
     }
-    Tags.of(this).add(BATCHKIT_COMPONENT_TAG, 'job-queue');
-    checkedByConstruct.add(cfn);
-    addChecks(this, () => queueCheck(this));
+    Tags.of(this).add(BatchkitTags.COMPONENT, 'job-queue');
+    markChecksAttached(cfn);
+    addChecks(this, () => queueCheck(this, stated));
   }
+}
+
+function inRange(seconds: number): boolean {
+  return seconds >= STATE_TIME_LIMIT_SECONDS_RANGE.min && seconds <= STATE_TIME_LIMIT_SECONDS_RANGE.max;
+}
+
+function stuckJobActions(maxTime: Duration): batch.JobStateTimeLimitAction[] {
+  return STUCK_REASONS.map((reason) => ({
+    maxTime,
+    reason,
+    action: batch.JobStateTimeLimitActionsAction.CANCEL,
+    state: batch.JobStateTimeLimitActionsState.RUNNABLE,
+  }));
 }

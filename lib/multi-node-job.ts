@@ -1,4 +1,4 @@
-import { Lazy, Size } from 'aws-cdk-lib';
+import { IResolveContext, Lazy, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -68,6 +68,8 @@ export interface MultiNodeJobProps extends BatchJobDefinitionProps {
  * what you say (the L2 sums the range sizes, hiding gaps and overlaps), each node group has its
  * own instance type, and the layout and placement are checked at synth: ranges that overlap or
  * leave nodes out, a main node outside them, Spot or Fargate queues, groups that fit no instance.
+ * It composes an L2 `MultiNodeJobDefinition` ({@link multiNodeJobDefinition}) for the rendering
+ * of the containers, and states `numNodes` and the instance types on its resource.
  */
 export class MultiNodeJob extends BatchJobDefinitionBase {
   /** Number of nodes. */
@@ -76,31 +78,37 @@ export class MultiNodeJob extends BatchJobDefinitionBase {
   public readonly mainNode: number;
   /** Whether tags are copied to the ECS tasks. */
   public readonly propagateTags: boolean;
-  private readonly renderedGroups: batch.CfnJobDefinition.NodeRangePropertyProperty[] = [];
+  /** The L2 job definition that renders the containers of this one. */
+  public readonly multiNodeJobDefinition: batch.MultiNodeJobDefinition;
+  private readonly groupInstanceTypes: string[] = [];
 
   constructor(scope: Construct, id: string, props: MultiNodeJobProps) {
     super(scope, id, props);
     this.numNodes = props.numNodes;
     this.mainNode = props.mainNode ?? 0;
     this.propagateTags = props.propagateTags ?? true;
-    this.registerResource(new batch.CfnJobDefinition(this, 'Resource', {
-      ...batch.baseJobDefinitionProperties(this),
-      type: 'multinode',
+    this.multiNodeJobDefinition = new batch.MultiNodeJobDefinition(this, 'Default', {
       jobDefinitionName: props.jobDefinitionName,
-      nodeProperties: {
-        numNodes: this.numNodes,
-        mainNode: this.mainNode,
-        nodeRangeProperties: Lazy.any({ produce: () => this.renderedGroups }),
-      },
-      platformCapabilities: [batch.Compatibility.EC2],
+      parameters: props.parameters,
+      retryAttempts: props.retryAttempts,
+      retryStrategies: props.retryStrategies,
+      timeout: props.timeout,
+      mainNode: this.mainNode,
       propagateTags: this.propagateTags,
-    }));
+    });
+    const cfn = this.multiNodeJobDefinition.node.defaultChild as batch.CfnJobDefinition;
+    // The L2 renders one instance type for every range and numNodes as the sum of the range
+    // sizes (so a gap or an overlap goes unseen). What the user said is stated here instead, on
+    // top of the L2's own rendering of each range's container; the checks then judge it.
+    const rendered = cfn.nodeProperties;
+    cfn.nodeProperties = Lazy.uncachedAny({ produce: (context: IResolveContext) => this.renderNodeProperties(context, rendered) });
+    this.useDefinition(this.multiNodeJobDefinition);
     for (const group of props.nodeGroups ?? []) this.addNodeGroup(group);
   }
 
   /** Adds a node group; its container shares the job definition's job and execution roles. */
   public addNodeGroup(group: NodeGroup): void {
-    const container = new batch.EcsEc2ContainerDefinition(this, `NodeGroup${this.renderedGroups.length + 1}`, {
+    const container = new batch.EcsEc2ContainerDefinition(this, `NodeGroup${this.groupInstanceTypes.length + 1}`, {
       image: group.image,
       cpu: group.vcpus ?? 1,
       memory: group.memory ?? Size.mebibytes(2048),
@@ -111,9 +119,20 @@ export class MultiNodeJob extends BatchJobDefinitionBase {
       executionRole: this.executionRole,
       jobRole: this.jobRole,
     });
-    this.renderedGroups.push({
-      targetNodes: `${group.startNode}:${group.endNode}`,
-      container: { ...container._renderContainerDefinition(), instanceType: group.instanceType.toString() },
-    });
+    this.groupInstanceTypes.push(group.instanceType.toString());
+    this.multiNodeJobDefinition.addContainer({ startNode: group.startNode, endNode: group.endNode, container });
+  }
+
+  private renderNodeProperties(context: IResolveContext, rendered: unknown): batch.CfnJobDefinition.NodePropertiesProperty {
+    const byL2 = context.resolve(rendered) as batch.CfnJobDefinition.NodePropertiesProperty;
+    const ranges = (byL2.nodeRangeProperties ?? []) as batch.CfnJobDefinition.NodeRangePropertyProperty[];
+    return {
+      ...byL2,
+      numNodes: this.numNodes,
+      nodeRangeProperties: ranges.map((range, i) => ({
+        ...range,
+        container: { ...range.container as batch.CfnJobDefinition.ContainerPropertiesProperty, instanceType: this.groupInstanceTypes[i] },
+      })),
+    };
   }
 }

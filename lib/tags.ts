@@ -1,6 +1,15 @@
 /**
- * Tag key batchkit puts on every resource it creates, valued `compute-environment`,
- * `job-queue`, `job-definition`, `execution-role` or `instance-role`, so tag-based policies and
- * cost reports can target them.
+ * The tags batchkit puts on the resources it creates, so tag-based policies and cost reports can
+ * target them. A class rather than exported constants, which jsii would drop from the API other
+ * languages see.
  */
-export const BATCHKIT_COMPONENT_TAG = 'batchkit:component';
+export class BatchkitTags {
+  /**
+   * Tag key on every resource batchkit creates, valued `compute-environment` (compute
+   * environments and the security groups, launch templates and instances that belong to them),
+   * `job-queue`, `job-definition`, `execution-role` or `instance-role`.
+   */
+  public static readonly COMPONENT = 'batchkit:component';
+
+  private constructor() {}
+}

@@ -1,4 +1,4 @@
-import { Fn, Size, Tags } from 'aws-cdk-lib';
+import { Fn, Size, Tags, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,10 +7,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { findInstanceType } from '../runtime/model/instance-catalog';
+import { allowNodeToNode } from './private/node-to-node';
+import { markChecksAttached } from './private/checks-attached';
 import { addChecks, computeCheck } from './private/resource-checks';
-import { attachedInstanceTypes, checkedByConstruct } from './private/registry';
 import { sharedInstanceRole } from './private/shared-roles';
-import { BATCHKIT_COMPONENT_TAG } from './tags';
+import { BatchkitTags } from './tags';
 
 /** Properties of an {@link UnmanagedCompute}. */
 export interface UnmanagedComputeProps {
@@ -29,6 +30,12 @@ export interface UnmanagedComputeProps {
    * @default - Batch's service-linked role (AWSServiceRoleForBatch), as for managed compute
    */
   readonly serviceRole?: iam.IRole;
+  /**
+   * Allow all traffic between the instances `addInstances` launches with the security group it
+   * makes, which the nodes of a multi-node parallel job need to reach each other.
+   * @default true
+   */
+  readonly allowNodeToNodeTraffic?: boolean;
 }
 
 /** Options for {@link UnmanagedCompute.addInstances}. */
@@ -59,7 +66,8 @@ export interface AddInstancesOptions {
   readonly machineImage?: ec2.IMachineImage;
   /**
    * Security group of the instances.
-   * @default - one security group allowing all outbound traffic
+   * @default - a security group of this compute environment's own in the VPC, shared by the
+   * instances it launches there: outbound traffic, and all traffic between them (see `allowNodeToNodeTraffic`)
    */
   readonly securityGroup?: ec2.ISecurityGroup;
   /**
@@ -80,26 +88,57 @@ export interface AddInstancesOptions {
 }
 
 /**
- * Unmanaged compute: Batch creates an ECS cluster and you bring the instances. An L2
- * `UnmanagedComputeEnvironment` that exposes that cluster's ARN (only available through
+ * Unmanaged compute: Batch creates an ECS cluster and you bring the instances. An
+ * `IUnmanagedComputeEnvironment` (rendered from public data, run by Batch's service-linked role
+ * unless given a service role) that exposes that cluster's ARN (only available through
  * `DescribeComputeEnvironments`) and launches an Auto Scaling group of ECS container instances
  * into it with {@link addInstances}: what AWS tells you to do by hand, done in code.
  */
-export class UnmanagedCompute extends batch.UnmanagedComputeEnvironment {
+export class UnmanagedCompute extends batch.ComputeEnvironmentBase implements batch.IUnmanagedComputeEnvironment {
+  /** vCPUs reserved for fair-share scheduling. */
+  public readonly unmanagedvCPUs?: number;
+  /** Whether the security groups `addInstances` makes allow all traffic between the instances. */
+  public readonly allowsNodeToNodeTraffic: boolean;
+  private readonly resource: batch.CfnComputeEnvironment;
+  private readonly attached: string[] = [];
+  private readonly instanceSecurityGroups = new Map<ec2.IVpc, ec2.ISecurityGroup>();
   private clusterArnLookup?: cr.AwsCustomResource;
 
   constructor(scope: Construct, id: string, props: UnmanagedComputeProps = {}) {
-    super(scope, id, { unmanagedvCpus: props.unmanagedvCpus, computeEnvironmentName: props.computeEnvironmentName, serviceRole: props.serviceRole });
-    Tags.of(this).add(BATCHKIT_COMPONENT_TAG, 'compute-environment');
-    const cfn = this.node.defaultChild as batch.CfnComputeEnvironment;
-    if (!props.serviceRole) {
-      // The L2 always makes a role with the AWS-managed AWSBatchServiceRole policy for unmanaged
-      // compute; Batch's service-linked role does the same job without a role in the stack.
-      this.node.tryRemoveChild('BatchServiceRole');
-      cfn.serviceRole = undefined;
-    }
-    checkedByConstruct.add(cfn);
-    addChecks(this, () => computeCheck(cfn));
+    super(scope, id, { computeEnvironmentName: props.computeEnvironmentName, serviceRole: props.serviceRole });
+    this.unmanagedvCPUs = props.unmanagedvCpus;
+    this.allowsNodeToNodeTraffic = props.allowNodeToNodeTraffic ?? true;
+    // Rendered here rather than by the L2 UnmanagedComputeEnvironment, which always makes a
+    // service role with AWSBatchServiceRole: Batch's service-linked role does the same job
+    // without a role in the stack.
+    this.resource = new batch.CfnComputeEnvironment(this, 'Resource', {
+      type: 'unmanaged',
+      state: this.enabled ? 'ENABLED' : 'DISABLED',
+      computeEnvironmentName: props.computeEnvironmentName,
+      unmanagedvCpus: props.unmanagedvCpus,
+      serviceRole: props.serviceRole?.roleArn,
+    });
+    Tags.of(this).add(BatchkitTags.COMPONENT, 'compute-environment');
+    markChecksAttached(this.resource);
+    addChecks(this, () => computeCheck(this.resource));
+  }
+
+  /** ARN of the compute environment. */
+  public get computeEnvironmentArn(): string {
+    return this.getResourceArnAttribute(this.resource.attrComputeEnvironmentArn, {
+      service: 'batch', resource: 'compute-environment', resourceName: this.physicalName,
+    });
+  }
+
+  /** Name of the compute environment. */
+  public get computeEnvironmentName(): string {
+    if (!Token.isUnresolved(this.physicalName)) return this.physicalName;
+    return Fn.select(1, Fn.split('/', this.computeEnvironmentArn));
+  }
+
+  /** Instance types of the instances attached with {@link addInstances}: what the placement checks judge jobs against. */
+  public get attachedInstanceTypes(): string[] {
+    return [...this.attached];
   }
 
   /**
@@ -134,29 +173,52 @@ export class UnmanagedCompute extends batch.UnmanagedComputeEnvironment {
 
   /**
    * Launches an Auto Scaling group of ECS container instances into this environment's cluster:
-   * an ECS-optimized image, user data that writes `ECS_CLUSTER`, and an instance role with the
-   * ECS container instance policy. The placement checks then judge jobs against `instanceType`.
+   * a launch template (construct id `<id>LaunchTemplate`) with an ECS-optimized image, user data
+   * that writes `ECS_CLUSTER`, IMDSv2 required, an encrypted root volume and an instance role
+   * with the ECS container instance policy. The placement checks then judge jobs against
+   * `instanceType`. A launch template rather than a launch configuration, which AWS no longer
+   * lets new accounts create, whatever the app's feature flags.
    */
   public addInstances(id: string, options: AddInstancesOptions): autoscaling.AutoScalingGroup {
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(`echo "ECS_CLUSTER=${this.ecsClusterName}" >> /etc/ecs/ecs.config`);
+    const launchTemplate = new ec2.LaunchTemplate(this, `${id}LaunchTemplate`, {
+      instanceType: options.instanceType,
+      machineImage: options.machineImage ?? ecs.EcsOptimizedImage.amazonLinux2023(hardwareTypeOf(options.instanceType)),
+      securityGroup: options.securityGroup ?? this.instanceSecurityGroup(options.vpc),
+      role: options.role ?? sharedInstanceRole(this),
+      requireImdsv2: true,
+      userData,
+      blockDevices: [{
+        deviceName: ROOT_DEVICE_NAME,
+        volume: ec2.BlockDeviceVolume.ebs((options.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE).toGibibytes(), { encrypted: true, volumeType: ec2.EbsDeviceVolumeType.GP3 }),
+      }],
+    });
     const group = new autoscaling.AutoScalingGroup(this, id, {
       vpc: options.vpc,
       vpcSubnets: options.vpcSubnets,
-      instanceType: options.instanceType,
-      machineImage: options.machineImage ?? ecs.EcsOptimizedImage.amazonLinux2023(hardwareTypeOf(options.instanceType)),
+      launchTemplate,
       minCapacity: options.minCapacity ?? 1,
       maxCapacity: options.maxCapacity ?? options.minCapacity ?? 1,
-      securityGroup: options.securityGroup,
-      role: options.role ?? sharedInstanceRole(this),
-      requireImdsv2: true,
       notifications: options.notifications,
-      blockDevices: [{
-        deviceName: ROOT_DEVICE_NAME,
-        volume: autoscaling.BlockDeviceVolume.ebs((options.rootVolumeSize ?? DEFAULT_ROOT_VOLUME_SIZE).toGibibytes(), { encrypted: true, volumeType: autoscaling.EbsDeviceVolumeType.GP3 }),
-      }],
     });
-    group.addUserData(`echo "ECS_CLUSTER=${this.ecsClusterName}" >> /etc/ecs/ecs.config`);
-    const cfn = this.node.defaultChild as batch.CfnComputeEnvironment;
-    attachedInstanceTypes.set(cfn, [...(attachedInstanceTypes.get(cfn) ?? []), options.instanceType.toString()]);
+    this.attached.push(options.instanceType.toString());
+    return group;
+  }
+
+  // One group per VPC for every instance launched there, so the nodes of a multi-node job can
+  // reach each other across Auto Scaling groups, and no other compute shares it.
+  private instanceSecurityGroup(vpc: ec2.IVpc): ec2.ISecurityGroup {
+    const known = this.instanceSecurityGroups.get(vpc);
+    if (known) return known;
+    const n = this.instanceSecurityGroups.size;
+    const group = new ec2.SecurityGroup(this, n === 0 ? 'InstanceSecurityGroup' : `InstanceSecurityGroup${n + 1}`, {
+      vpc,
+      allowAllOutbound: true,
+      description: `Instances of batchkit unmanaged compute environment ${this.node.path}`,
+    });
+    if (this.allowsNodeToNodeTraffic) allowNodeToNode([group], true);
+    this.instanceSecurityGroups.set(vpc, group);
     return group;
   }
 }

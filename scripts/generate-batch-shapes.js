@@ -14,6 +14,8 @@ const IMPLEMENTED = [
   'CreateJobQueue', 'DescribeJobQueues', 'UpdateJobQueue', 'DeleteJobQueue',
   'RegisterJobDefinition', 'DescribeJobDefinitions', 'DeregisterJobDefinition',
   'TagResource', 'UntagResource', 'ListTagsForResource',
+  'CreateSchedulingPolicy', 'DescribeSchedulingPolicies', 'ListSchedulingPolicies', 'UpdateSchedulingPolicy', 'DeleteSchedulingPolicy',
+  'GetJobQueueSnapshot',
 ];
 
 const root = path.join(__dirname, '..');

@@ -3,8 +3,10 @@
 // `npm start`: batchkit end to end on this machine, in under a minute. Builds if the sources
 // changed since the last build, synthesizes the example CDK app, prints `batchkit check` of
 // it, then runs the example workflow on the local engine loaded from the synthesized
-// template (as host processes: --launcher process), and exits with the run's exit code. Every
-// step is the real CLI in a child process, exactly what a user would type.
+// template, and exits with the run's exit code. Jobs run in containers (the example's image,
+// built from examples/image) where docker or podman answers and the image's base is present or
+// can be pulled, as host processes otherwise (it says why). Every step is the real CLI in a
+// child process, exactly what a user would type.
 //
 // Usage: node scripts/start.js [--workdir <dir>]
 //   --workdir  where cdk.out/ and .batchkit/ go (default: the repository); tests use a temp dir.
@@ -18,7 +20,7 @@ const BUILD_INFO = path.join(ROOT, 'dist', '.tsbuildinfo');
 /** Start data directories kept: the newest previous one stays for `batchkit logs`/`status` on its run. */
 const KEPT_START_DIRS = 2;
 
-function main(argv) {
+async function main(argv) {
   const workdir = path.resolve(optionValue(argv, '--workdir') ?? ROOT);
   const started = Date.now();
   // The SDK warns on Node 20 about releases due in 2027; the package supports Node 20 (engines), so the warning is noise here.
@@ -53,6 +55,8 @@ function main(argv) {
   if (check.status === 1) say('(the checks found errors; the local engine runs the example anyway)');
 
   step('run', 'run the example workflow on the local engine');
+  const launcher = await chooseLauncher();
+  say(`launcher: ${launcher.description}`);
   const stateDir = path.join(workdir, '.batchkit');
   const dataDir = freshDataDir(path.join(stateDir, 'start'));
   const args = [
@@ -60,9 +64,7 @@ function main(argv) {
     ...templates.flatMap((t) => ['--template', shown(t)]),
     '--data-dir', shown(dataDir),
     '--journal-dir', shown(path.join(stateDir, 'runs')),
-    // Host processes, even where docker or podman answers: the example app names registry images
-    // (public.ecr.aws/amazonlinux/...) that an offline machine cannot pull, and jobs start faster.
-    '--launcher', 'process',
+    '--launcher', launcher.kind,
   ];
   say(`$ batchkit ${args.slice(1).join(' ')}`);
   const run = spawn(process.execPath, args, { stdio: 'inherit', env });
@@ -72,9 +74,43 @@ function main(argv) {
   run.on('exit', (code, signal) => {
     process.off('SIGINT', ignoreSigint);
     endPhase();
-    say(`\nnpm start took ${seconds(Date.now() - started)} (${phases.join(', ')}); jobs ran as host processes (--launcher process)`);
+    say(`\nnpm start took ${seconds(Date.now() - started)} (${phases.join(', ')}); jobs ran as ${launcher.description}`);
     process.exitCode = code ?? (signal ? 1 : 0);
   });
+}
+
+/** The images the example's jobs start from: the base of examples/image and the workflow join jobs' image. */
+function exampleBaseImages() {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'examples', 'image', 'Dockerfile'), 'utf8');
+  const bases = [...dockerfile.matchAll(/^FROM\s+(\S+)/gim)].map((match) => match[1]);
+  const { JOIN_JOB_IMAGE } = require(path.join(ROOT, 'dist', 'runtime', 'model', 'join-jobs.js'));
+  return [...new Set([...bases, JOIN_JOB_IMAGE])];
+}
+
+/**
+ * `--launcher auto` (containers) when the engine would find a container runtime (the same search,
+ * from dist/) and every base image is present or can be pulled now; `--launcher process`, with
+ * why, otherwise. BATCHKIT_LAUNCHER, when set, decides instead.
+ */
+async function chooseLauncher() {
+  const forced = process.env.BATCHKIT_LAUNCHER;
+  if (forced === 'process') return { kind: 'process', description: 'host processes (--launcher process: BATCHKIT_LAUNCHER=process)' };
+  if (forced === 'container') return { kind: 'container', description: 'containers (--launcher container: BATCHKIT_LAUNCHER=container)' };
+  const { cliFailure, findContainerCli, runContainerCli } = require(path.join(ROOT, 'dist', 'runtime', 'engine', 'container-cli.js'));
+  const found = await findContainerCli();
+  if (!found.cli) {
+    return { kind: 'process', description: `host processes (--launcher process: no container runtime answers: ${found.failures.join('; ')})` };
+  }
+  const { cli } = found;
+  for (const image of exampleBaseImages()) {
+    if ((await runContainerCli(cli, ['image', 'inspect', '--format', '{{.Id}}', image])).code === 0) continue;
+    say(`pulling ${image} (the example's image starts from it) ...`);
+    const pulled = await runContainerCli(cli, ['pull', image], 5 * 60 * 1000);
+    if (pulled.code !== 0) {
+      return { kind: 'process', description: `host processes (--launcher process: ${cli.kind} answers, but the base image ${image} is not here and cannot be pulled: ${cliFailure(pulled)})` };
+    }
+  }
+  return { kind: 'auto', description: `containers via ${cli.kind} ${cli.version} (--launcher auto)` };
 }
 
 /** True when dist/ is missing or a TypeScript source (or tsconfig) changed after the last build. */
@@ -166,4 +202,4 @@ function fail(message, exitCode = 1) {
   process.exit(exitCode);
 }
 
-main(process.argv.slice(2));
+main(process.argv.slice(2)).catch((err) => fail(err.stack ?? String(err)));

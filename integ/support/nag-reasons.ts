@@ -21,7 +21,7 @@ export const NAG_REASONS: ReadonlyArray<{ id: string; reason: string; appliesTo?
       + 'so grants on them are scoped by job definition name and required tags instead',
     appliesTo: [
       'Resource::*',
-      'Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group//aws/batch/job:*',
+      'Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws/batch/job:*',
       'Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job/*',
       { regex: '/^Resource::arn:<AWS::Partition>:batch:<AWS::Region>:<AWS::AccountId>:job-definition\\/batchkit-[a-z-]+:\\*$/' },
     ],

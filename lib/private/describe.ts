@@ -4,7 +4,6 @@ import { IConstruct } from 'constructs';
 import type { CpuArchitecture } from '../../runtime/model/instance-catalog';
 import type { ComputeDescription, ComputeKind, JobDescription, JobPlatform } from '../../runtime/model/placement';
 import type { EvaluateOnExitRule } from '../../runtime/model/retry-rules';
-import { attachedInstanceTypes, jobArchitectures } from './registry';
 
 /*
  * Turns synthesized L1 resources into the plain descriptions the rules in runtime/model judge.
@@ -21,10 +20,29 @@ export interface Described<T> {
   readonly unresolved: string[];
 }
 
-/** The name messages use for a resource: the id of its L2 construct (or of the L1 when used bare). */
+// Ids that say where a resource sits in its construct rather than what it is.
+const STRUCTURAL_IDS = new Set(['Resource', 'Default']);
+
+/**
+ * The name messages use for a resource: the id of the construct the user declared (an L2, or a
+ * batchkit construct composing one), or of the L1 when used bare.
+ */
 export function displayName(cfn: IConstruct): string {
-  const scope = cfn.node.scope;
-  return cfn.node.id === 'Resource' && scope ? scope.node.id : cfn.node.id;
+  let named: IConstruct = cfn;
+  while (STRUCTURAL_IDS.has(named.node.id) && named.node.scope) named = named.node.scope;
+  return named.node.id;
+}
+
+/** A compute environment construct that knows the instance types attached to it (unmanaged compute). */
+interface AttachedInstanceTypes {
+  readonly attachedInstanceTypes: readonly string[];
+}
+
+// Unmanaged compute keeps the types of the instances it launched on itself: CloudFormation
+// has no field for them.
+function attachedInstanceTypesOf(cfn: batch.CfnComputeEnvironment): string[] {
+  const owner = cfn.node.scope as Partial<AttachedInstanceTypes> | undefined;
+  return owner && Array.isArray(owner.attachedInstanceTypes) ? [...owner.attachedInstanceTypes] : [];
 }
 
 // Anything still an object after resolution is an intrinsic: a value only known at deploy time.
@@ -59,7 +77,7 @@ export function describeCompute(cfn: batch.CfnComputeEnvironment): Described<Com
   const maxvCpus = asNumber(resources?.maxvCpus);
   if (resources?.maxvCpus !== undefined && maxvCpus === undefined) unresolved.push('maxvCpus');
   if (unresolved.length > 0 || !kind) return { unresolved };
-  const instanceTypes = kind === 'UNMANAGED' ? attachedInstanceTypes.get(cfn) ?? [] : (rawTypes as string[] | undefined) ?? [];
+  const instanceTypes = kind === 'UNMANAGED' ? attachedInstanceTypesOf(cfn) : (rawTypes as string[] | undefined) ?? [];
   return { value: { name: displayName(cfn), kind, instanceTypes, maxvCpus }, unresolved };
 }
 
@@ -112,14 +130,16 @@ function describeContainer(
   return { subject, platform, vcpus, memoryMiB, gpus, architecture: platform === 'FARGATE' ? undefined : resolvedArchitecture, instanceType };
 }
 
-/** Describes a job definition for the placement, multi-node and job-definition rules. */
-export function describeJobDefinition(cfn: batch.CfnJobDefinition): Described<JobDefinitionFacts> {
+/**
+ * Describes a job definition for the placement, multi-node and job-definition rules.
+ * `architecture` is what the image needs, when the construct declaring it knows.
+ */
+export function describeJobDefinition(cfn: batch.CfnJobDefinition, architecture?: CpuArchitecture): Described<JobDefinitionFacts> {
   const stack = Stack.of(cfn);
   const subject = `job definition '${displayName(cfn)}'`;
   const unresolved: string[] = [];
   const capabilities = stack.resolve(cfn.platformCapabilities) as unknown[] | undefined;
   const platform: JobPlatform = Array.isArray(capabilities) && capabilities.includes('FARGATE') ? 'FARGATE' : 'EC2';
-  const architecture = jobArchitectures.get(cfn);
   const jobs: JobDescription[] = [];
   const environmentNames: string[] = [];
   const collectEnvironment = (container: ContainerProps) => {

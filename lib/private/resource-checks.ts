@@ -1,7 +1,10 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { IConstruct } from 'constructs';
+import { containerMemoryProblem } from '../../runtime/model/container-resource-rules';
+import type { CpuArchitecture } from '../../runtime/model/instance-catalog';
 import { multiNodeCapableCompute, multiNodeQueueProblem, nodeLayoutProblems } from '../../runtime/model/multi-node-rules';
+import { batchNameProblem } from '../../runtime/model/name-rules';
 import { JobDescription, PlacementVerdict, QueueDescription, computeOffer, jobResourceProblems, placeOnQueue } from '../../runtime/model/placement';
 import { queueFindings } from '../../runtime/model/queue-rules';
 import { environmentNameProblems, evaluateOnExitProblems, retryAttemptsProblems, timeoutProblems } from '../../runtime/model/retry-rules';
@@ -37,6 +40,18 @@ function skippedFor(subject: string, unresolved: readonly string[]): string[] {
   return unresolved.length === 0 ? [] : [`${subject}: skipped checks of ${unresolved.join(', ')}: not known at synth time (a token, or an imported resource)`];
 }
 
+// Batch's name rule on a resource's name, when it has one: a name that is a token goes to `unresolved`.
+function nameProblems(subject: string, resource: IConstruct, name: unknown, prop: string, unresolved: string[]): string[] {
+  if (name === undefined) return [];
+  const resolved = Stack.of(resource).resolve(name);
+  if (typeof resolved !== 'string') {
+    unresolved.push(prop);
+    return [];
+  }
+  const problem = batchNameProblem(resolved);
+  return problem ? [`${subject} ${problem}`] : [];
+}
+
 /** The compute environments a queue lists, with their orders, as the checks can reach them. */
 interface QueueEntry {
   readonly order: number;
@@ -63,8 +78,28 @@ function l1QueueEntries(queue: batch.CfnJobQueue): QueueEntry[] {
   });
 }
 
-/** A queue described for the rules, from its L2 construct or, used bare, its L1 resource. */
-export function describeQueue(queue: batch.IJobQueue | batch.CfnJobQueue): Described<QueueDescription & { orders: number[]; stateTimeLimitSeconds: number[] }> {
+/** A queue's stuck-job time limits as its construct states them, for when its resource cannot carry them. */
+export interface StatedTimeLimits {
+  /** The limits, in seconds. */
+  readonly seconds: number[];
+  /** Whether a limit is a token. */
+  readonly unresolved: boolean;
+}
+
+// The time limits on a queue's resource; the three reasons of one setting give one limit.
+function timeLimitsOf(cfnQueue: batch.CfnJobQueue): StatedTimeLimits {
+  const actions = (Stack.of(cfnQueue).resolve(cfnQueue.jobStateTimeLimitActions) ?? []) as Array<{ maxTimeSeconds?: unknown }>;
+  const seconds = actions.map((a) => a.maxTimeSeconds).filter((s): s is number => typeof s === 'number');
+  return { seconds: [...new Set(seconds)], unresolved: seconds.length < actions.length };
+}
+
+/**
+ * A queue described for the rules, from its L2 construct or, used bare, its L1 resource.
+ * `stated` replaces the time limits read from the resource.
+ */
+export function describeQueue(
+  queue: batch.IJobQueue | batch.CfnJobQueue, stated?: StatedTimeLimits,
+): Described<QueueDescription & { orders: number[]; stateTimeLimitSeconds: number[] }> {
   const name = queue instanceof batch.CfnJobQueue ? displayName(queue) : queue.node.id;
   if (!(queue instanceof batch.JobQueue) && !(queue instanceof batch.CfnJobQueue)) {
     return { unresolved: [`queue '${name}' (imported: its compute environments are unknown)`] };
@@ -82,39 +117,47 @@ export function describeQueue(queue: batch.IJobQueue | batch.CfnJobQueue): Descr
     }
   }
   const cfnQueue = queue instanceof batch.CfnJobQueue ? queue : queue.node.defaultChild as batch.CfnJobQueue;
-  const actions = (Stack.of(cfnQueue).resolve(cfnQueue.jobStateTimeLimitActions) ?? []) as Array<{ maxTimeSeconds?: unknown }>;
-  const stateTimeLimitSeconds = actions.map((a) => a.maxTimeSeconds).filter((s): s is number => typeof s === 'number');
-  if (stateTimeLimitSeconds.length < actions.length) unresolved.push('jobStateTimeLimitActions.maxTimeSeconds');
-  return { value: { name, computeEnvironments, orders, stateTimeLimitSeconds }, unresolved };
+  const limits = stated ?? timeLimitsOf(cfnQueue);
+  if (limits.unresolved) unresolved.push('jobStateTimeLimitActions.maxTimeSeconds');
+  return { value: { name, computeEnvironments, orders, stateTimeLimitSeconds: limits.seconds }, unresolved };
 }
 
-/** Queue rules: 1..3 compute environments, distinct orders, one kind, one architecture, time limits. */
-export function queueCheck(queue: batch.IJobQueue | batch.CfnJobQueue): Findings {
-  const described = describeQueue(queue);
-  const warnings = skippedFor(`queue '${queue instanceof batch.CfnJobQueue ? displayName(queue) : queue.node.id}'`, described.unresolved);
-  if (!described.value) return { errors: [], warnings };
+/**
+ * Queue rules: a valid name, 1..3 compute environments, distinct orders, one kind, one
+ * architecture, time limits (`stated` by the construct, or read from the resource).
+ */
+export function queueCheck(queue: batch.IJobQueue | batch.CfnJobQueue, stated?: StatedTimeLimits): Findings {
+  const described = describeQueue(queue, stated);
+  const subject = `queue '${queue instanceof batch.CfnJobQueue ? displayName(queue) : queue.node.id}'`;
+  const cfnQueue = queue instanceof batch.CfnJobQueue ? queue : queue.node.defaultChild as batch.CfnJobQueue | undefined;
+  const nameUnresolved: string[] = [];
+  const errors = cfnQueue ? nameProblems(subject, cfnQueue, cfnQueue.jobQueueName, 'jobQueueName', nameUnresolved) : [];
+  const warnings = skippedFor(subject, [...nameUnresolved, ...described.unresolved]);
+  if (!described.value) return { errors, warnings };
   const q = described.value;
   // With a compute environment left out as unresolved, the count and mix rules would judge a partial queue.
-  if (described.unresolved.length > 0) return { errors: [], warnings };
+  if (described.unresolved.length > 0) return { errors, warnings };
   const findings = queueFindings({
     name: q.name,
     computeEnvironments: q.computeEnvironments.map((compute, i) => ({ compute, order: q.orders[i] })),
     stateTimeLimitSeconds: q.stateTimeLimitSeconds,
   });
-  return { errors: findings.errors, warnings: [...warnings, ...findings.warnings] };
+  return { errors: [...errors, ...findings.errors], warnings: [...warnings, ...findings.warnings] };
 }
 
-/** Compute rules: instance types the catalog does not know are reported, never silently passed. */
+/** Compute rules: a valid name; instance types the catalog does not know are reported, never silently passed. */
 export function computeCheck(cfn: batch.CfnComputeEnvironment): Findings {
   const described = describeCompute(cfn);
   const subject = `compute environment '${displayName(cfn)}'`;
-  const warnings = skippedFor(subject, described.unresolved);
+  const unresolved = [...described.unresolved];
+  const errors = nameProblems(subject, cfn, cfn.computeEnvironmentName, 'computeEnvironmentName', unresolved);
+  const warnings = skippedFor(subject, unresolved);
   if (described.value) {
     for (const entry of computeOffer(described.value).unknownEntries) {
       warnings.push(`${subject} lists instance type '${entry}' that batchkit's catalog does not know: placement checks cannot judge it`);
     }
   }
-  return { errors: [], warnings };
+  return { errors, warnings };
 }
 
 // Every queue of the app: L2 queues, and L1 queues declared without one.
@@ -124,21 +167,27 @@ function appQueues(scope: IConstruct): Array<batch.JobQueue | batch.CfnJobQueue>
 }
 
 /**
- * Job definition rules (retry, timeout, environment, multi-node layout) and placement: on each
- * bound queue, or, when `queues` is undefined, on at least one queue of the app.
+ * Job definition rules (name, retry, timeout, environment, memory, multi-node layout) and
+ * placement: on each bound queue, or, when `queues` is undefined, on at least one queue of the
+ * app. `architecture` is what the image needs, when the declaring construct knows it.
  */
-export function jobDefinitionCheck(cfn: batch.CfnJobDefinition, queues: readonly batch.IJobQueue[] | undefined): Findings {
-  const described = describeJobDefinition(cfn);
+export function jobDefinitionCheck(cfn: batch.CfnJobDefinition, queues: readonly batch.IJobQueue[] | undefined, architecture?: CpuArchitecture): Findings {
+  const described = describeJobDefinition(cfn, architecture);
   const facts = described.value!;
   const subject = facts.subject;
-  const errors: string[] = [];
-  const warnings = skippedFor(subject, described.unresolved);
+  const unresolved = [...described.unresolved];
+  const errors = nameProblems(subject, cfn, cfn.jobDefinitionName, 'jobDefinitionName', unresolved);
+  const warnings = skippedFor(subject, unresolved);
   const prefixed = (problems: string[]) => problems.map((p) => `${subject} ${p}`);
   if (facts.retryAttempts !== undefined) errors.push(...prefixed(retryAttemptsProblems(facts.retryAttempts)));
   errors.push(...prefixed(evaluateOnExitProblems(facts.evaluateOnExit)));
   if (facts.timeoutSeconds !== undefined) errors.push(...prefixed(timeoutProblems(facts.timeoutSeconds)));
   errors.push(...prefixed(environmentNameProblems(facts.environmentNames)));
-  for (const job of facts.jobs) errors.push(...jobResourceProblems(job).map((p) => `${job.subject} ${p}`));
+  for (const job of facts.jobs) {
+    errors.push(...jobResourceProblems(job).map((p) => `${job.subject} ${p}`));
+    const memory = containerMemoryProblem(job.memoryMiB);
+    if (memory) errors.push(`${job.subject} ${memory}`);
+  }
   if (facts.nodes) errors.push(...prefixed(nodeLayoutProblems(facts.nodes.numNodes, facts.nodes.mainNode, facts.nodes.targetNodes)));
   const placement = queues === undefined ? placeAnywhere(cfn, facts.jobs, !!facts.nodes) : placeOnBound(facts.jobs, queues, !!facts.nodes, subject);
   return { errors: [...errors, ...placement.errors], warnings: [...warnings, ...placement.warnings] };

@@ -1,8 +1,7 @@
-import { Stack, Tags } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ArnFormat, Stack, Tags } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
-import { BATCHKIT_COMPONENT_TAG } from '../tags';
+import { BatchkitTags } from '../tags';
 
 /** Construct id of the execution role every batchkit job definition in a stack shares. */
 export const SHARED_EXECUTION_ROLE_ID = 'BatchkitExecutionRole';
@@ -23,7 +22,11 @@ export function sharedExecutionRole(scope: IConstruct): iam.Role {
   const stack = Stack.of(scope);
   const existing = stack.node.tryFindChild(SHARED_EXECUTION_ROLE_ID);
   if (existing) return existing as iam.Role;
-  const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${DEFAULT_JOB_LOG_GROUP}:*` });
+  // Logs ARNs join the type and the name with a colon (`log-group:/aws/batch/job:*`); the
+  // default slash format would give `log-group//aws/batch/job:*`, which matches no log group.
+  const logGroupArn = stack.formatArn({
+    service: 'logs', resource: 'log-group', resourceName: `${DEFAULT_JOB_LOG_GROUP}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
   const role = new iam.Role(stack, SHARED_EXECUTION_ROLE_ID, {
     assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
     description: 'Shared by the batchkit job definitions of this stack: pulls images, writes job logs, reads job secrets',
@@ -33,7 +36,7 @@ export function sharedExecutionRole(scope: IConstruct): iam.Role {
       }),
     },
   });
-  Tags.of(role).add(BATCHKIT_COMPONENT_TAG, 'execution-role');
+  Tags.of(role).add(BatchkitTags.COMPONENT, 'execution-role');
   return role;
 }
 
@@ -51,47 +54,6 @@ export function sharedInstanceRole(scope: IConstruct): iam.Role {
     description: 'Shared by the batchkit ECS container instances of this stack',
     managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonEC2ContainerServiceforEC2Role')],
   });
-  Tags.of(role).add(BATCHKIT_COMPONENT_TAG, 'instance-role');
+  Tags.of(role).add(BatchkitTags.COMPONENT, 'instance-role');
   return role;
 }
-
-/** Construct id of the instance profile of the shared instance role. */
-export const SHARED_INSTANCE_PROFILE_ID = 'BatchkitInstanceProfile';
-
-/**
- * The instance profile of the shared instance role, created on first use. The L2 makes one
- * profile per compute environment even when they all carry the same role; one is enough.
- */
-export function sharedInstanceProfile(scope: IConstruct): iam.CfnInstanceProfile {
-  const stack = Stack.of(scope);
-  const existing = stack.node.tryFindChild(SHARED_INSTANCE_PROFILE_ID);
-  if (existing) return existing as iam.CfnInstanceProfile;
-  return new iam.CfnInstanceProfile(stack, SHARED_INSTANCE_PROFILE_ID, { roles: [sharedInstanceRole(scope).roleName] });
-}
-
-/**
- * The security group shared by the batchkit compute environments of one VPC in `scope`'s
- * stack, created on first use: outbound only, like the one the L2 makes per compute
- * environment. Instances and tasks of Batch accept no inbound traffic by default, so one group
- * per VPC says the same with fewer resources.
- */
-export function sharedComputeSecurityGroup(scope: IConstruct, vpc: ec2.IVpc): ec2.ISecurityGroup {
-  const stack = Stack.of(scope);
-  const ofStack = securityGroupsByStack.get(stack) ?? new Map<ec2.IVpc, ec2.ISecurityGroup>();
-  securityGroupsByStack.set(stack, ofStack);
-  const known = ofStack.get(vpc);
-  if (known) return known;
-  // Readable and stable: named after the VPC's construct id, numbered only if two VPCs share one.
-  let id = `BatchkitComputeSecurityGroup${vpc.node.id}`;
-  for (let n = 2; stack.node.tryFindChild(id); n++) id = `BatchkitComputeSecurityGroup${vpc.node.id}${n}`;
-  const group = new ec2.SecurityGroup(stack, id, {
-    vpc,
-    allowAllOutbound: true,
-    description: 'Shared by the batchkit compute environments of this VPC: outbound only',
-  });
-  Tags.of(group).add(BATCHKIT_COMPONENT_TAG, 'compute-security-group');
-  ofStack.set(vpc, group);
-  return group;
-}
-
-const securityGroupsByStack = new WeakMap<Stack, Map<ec2.IVpc, ec2.ISecurityGroup>>();

@@ -47,10 +47,16 @@ export interface TargetFlags {
   readonly region?: string;
   /** `--stack`: the deployed stack resolving `cdk:` references. */
   readonly stack?: string;
-  /** `--local-vcpus`, unparsed. */
+  /** `--local-vcpus` (an alias of `--vcpus`), unparsed. */
   readonly localVcpus?: string;
-  /** `--local-memory` in MiB, unparsed. */
+  /** `--local-memory` in MiB (an alias of `--memory`), unparsed. */
   readonly localMemory?: string;
+  /** `--vcpus`, unparsed. */
+  readonly vcpus?: string;
+  /** `--memory` in MiB, unparsed. */
+  readonly memory?: string;
+  /** `--gpus`, unparsed. */
+  readonly gpus?: string;
   /** `--launcher`, unparsed. */
   readonly launcher?: string;
 }
@@ -73,6 +79,8 @@ export interface TargetSpec {
   readonly localVcpus?: number;
   /** Memory in MiB each local compute environment may use. @default - this host's memory */
   readonly localMemoryMiB?: number;
+  /** GPUs each local compute environment may hand out. @default 0 */
+  readonly localGpus?: number;
   /** How the local engine runs jobs: containers, host processes, or auto. @default - `BATCHKIT_LAUNCHER`, else auto */
   readonly launcher?: LauncherKind;
 }
@@ -103,8 +111,11 @@ export function addTargetOptions(command: Command): Command {
     .option('--endpoint <url>', 'a Batch-compatible endpoint, e.g. the URL `batchkit local serve` prints')
     .option('--region <region>', 'AWS region (default: the SDK chain: AWS_REGION, then the profile)')
     .option('--stack <name>', 'deployed CloudFormation stack that resolves `cdk:` references on AWS')
-    .option('--local-vcpus <n>', 'vCPUs each local compute environment may use (default: this host\'s cores)')
-    .option('--local-memory <MiB>', 'memory each local compute environment may use, in MiB (default: this host\'s memory)')
+    .option('--vcpus <n>', VCPUS_HELP)
+    .option('--memory <MiB>', MEMORY_HELP)
+    .option('--gpus <n>', GPUS_HELP)
+    .option('--local-vcpus <n>', 'the same as --vcpus (older name)')
+    .option('--local-memory <MiB>', 'the same as --memory (older name)')
     .option('--launcher <kind>', LAUNCHER_HELP);
 }
 
@@ -121,8 +132,9 @@ export function targetSpecOf(flags: TargetFlags): TargetSpec {
   if (!flags.local && flags.dataDir) {
     throw new CliError(`--data-dir ${flags.dataDir} applies to the local engine only; add --local`);
   }
-  if (!flags.local && (flags.localVcpus || flags.localMemory)) {
-    throw new CliError('--local-vcpus and --local-memory apply to the local engine only; add --local');
+  const capacity = localCapacityOf(flags);
+  if (!flags.local && Object.values(capacity).some((value) => value !== undefined)) {
+    throw new CliError('--vcpus, --memory and --gpus (and --local-vcpus, --local-memory) apply to the local engine only; add --local');
   }
   if (!flags.local && flags.launcher) {
     throw new CliError(`--launcher ${flags.launcher} applies to the local engine only; add --local`);
@@ -134,8 +146,9 @@ export function targetSpecOf(flags: TargetFlags): TargetSpec {
   const common = {
     templates,
     region: flags.region,
-    localVcpus: positiveInteger('--local-vcpus', flags.localVcpus),
-    localMemoryMiB: positiveInteger('--local-memory', flags.localMemory),
+    localVcpus: capacity.vcpus,
+    localMemoryMiB: capacity.memoryMiB,
+    localGpus: capacity.gpus,
     launcher: launcherKindOf(flags.launcher),
   };
   if (flags.local) {
@@ -154,7 +167,7 @@ export function targetSpecOf(flags: TargetFlags): TargetSpec {
  */
 export async function openTarget(spec: TargetSpec, options: { resolveReferences?: boolean } = {}): Promise<OpenTarget> {
   if (spec.kind !== 'local') {
-    const client = createWorkflowBatchClient({ endpoint: spec.endpoint, region: spec.region ?? (spec.endpoint ? 'us-east-1' : undefined), ...(spec.endpoint && !hasCredentialsConfigured() ? { credentials: LOCAL_CREDENTIALS } : {}) });
+    const client = createWorkflowBatchClient(sdkClientConfig(spec));
     if (spec.kind === 'aws') await requireRegion(client);
     const resolver = options.resolveReferences ? await resolverFor(spec) : new DirectReferenceResolver();
     return { spec, client, resolver, loadedResources: [], findings: [], close: async () => client.destroy() };
@@ -166,7 +179,7 @@ export async function openTarget(spec: TargetSpec, options: { resolveReferences?
   try {
     engine = await LocalBatchEngine.open({
       dataDir,
-      hostCapacity: spec.localVcpus || spec.localMemoryMiB ? hostCapacity(spec) : undefined,
+      hostCapacity: hostCapacityOf({ vcpus: spec.localVcpus, memoryMiB: spec.localMemoryMiB, gpus: spec.localGpus }),
       launcher: spec.launcher,
     });
     const loaded: LoadedBatchResource[] = [];
@@ -228,8 +241,9 @@ export function targetFlagsText(spec: TargetSpec): string {
   for (const template of spec.templates) parts.push(`--template ${shellQuote(shortPath(template))}`);
   if (spec.region) parts.push(`--region ${spec.region}`);
   if (spec.stack) parts.push(`--stack ${spec.stack}`);
-  if (spec.localVcpus) parts.push(`--local-vcpus ${spec.localVcpus}`);
-  if (spec.localMemoryMiB) parts.push(`--local-memory ${spec.localMemoryMiB}`);
+  if (spec.localVcpus) parts.push(`--vcpus ${spec.localVcpus}`);
+  if (spec.localMemoryMiB) parts.push(`--memory ${spec.localMemoryMiB}`);
+  if (spec.localGpus) parts.push(`--gpus ${spec.localGpus}`);
   if (spec.launcher) parts.push(`--launcher ${spec.launcher}`);
   return parts.join(' ');
 }
@@ -333,16 +347,73 @@ async function requireRegion(client: BatchClient): Promise<void> {
   }
 }
 
+/**
+ * What an AWS SDK client of a remote target is built with: its endpoint, region (us-east-1 for an
+ * endpoint that names none) and, for an endpoint with no credentials configured, placeholder keys.
+ */
+export function sdkClientConfig(spec: TargetSpec): { endpoint?: string; region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  return { endpoint: spec.endpoint, region: spec.region ?? (spec.endpoint ? 'us-east-1' : undefined), ...(spec.endpoint && !hasCredentialsConfigured() ? { credentials: LOCAL_CREDENTIALS } : {}) };
+}
+
 /** A `local serve` without `--access-key` checks no signature, but the SDK signs anyway and needs some credentials. */
 function hasCredentialsConfigured(): boolean {
   return Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
 }
 
-function hostCapacity(spec: TargetSpec): { vcpus: number; memoryMiB: number } {
+/** `--vcpus`, `--memory` and `--gpus` of `run --local` and `local serve`: what each compute environment of the local engine offers. */
+export const VCPUS_HELP = 'vCPUs each local compute environment may use (default: this host\'s cores)';
+/** Help of `--memory`. */
+export const MEMORY_HELP = 'memory each local compute environment may use, in MiB (default: this host\'s memory)';
+/** Help of `--gpus`. */
+export const GPUS_HELP = 'GPUs each local compute environment may hand out (default: 0)';
+
+/** The capacity flags as given: each `undefined` when not given. */
+export interface LocalCapacity {
+  /** `--vcpus`. @default - not given */
+  readonly vcpus?: number;
+  /** `--memory`, MiB. @default - not given */
+  readonly memoryMiB?: number;
+  /** `--gpus`. @default - not given */
+  readonly gpus?: number;
+}
+
+/**
+ * Parses `--vcpus`, `--memory`, `--gpus` and the older `--local-vcpus`, `--local-memory`; an old
+ * and a new name given different values is refused rather than one silently winning.
+ */
+export function localCapacityOf(flags: { vcpus?: string; memory?: string; gpus?: string; localVcpus?: string; localMemory?: string }): LocalCapacity {
   return {
-    vcpus: spec.localVcpus ?? os.cpus().length,
-    memoryMiB: spec.localMemoryMiB ?? Math.floor(os.totalmem() / (1024 * 1024)),
+    vcpus: aliased('--vcpus', flags.vcpus, '--local-vcpus', flags.localVcpus),
+    memoryMiB: aliased('--memory', flags.memory, '--local-memory', flags.localMemory),
+    gpus: wholeNumber('--gpus', flags.gpus),
   };
+}
+
+/** The engine's `hostCapacity` for the flags given, this host's cores and memory filling in the rest; `undefined` when none was given. */
+export function hostCapacityOf(capacity: LocalCapacity): { vcpus: number; memoryMiB: number; gpus: number } | undefined {
+  if (capacity.vcpus === undefined && capacity.memoryMiB === undefined && capacity.gpus === undefined) return undefined;
+  return {
+    vcpus: capacity.vcpus ?? os.cpus().length,
+    memoryMiB: capacity.memoryMiB ?? Math.floor(os.totalmem() / (1024 * 1024)),
+    gpus: capacity.gpus ?? 0,
+  };
+}
+
+function aliased(flag: string, text: string | undefined, oldFlag: string, oldText: string | undefined): number | undefined {
+  const value = positiveInteger(flag, text);
+  const old = positiveInteger(oldFlag, oldText);
+  if (value !== undefined && old !== undefined && value !== old) {
+    throw new CliError(`${flag} ${value} and ${oldFlag} ${old} name the same setting; give one of them`);
+  }
+  return value ?? old;
+}
+
+function wholeNumber(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^(0|[1-9]\d*)$/.test(text)) {
+    throw new CliError(`${flag} must be a whole number, 0 or more; got '${text}'`);
+  }
+  return Number(text);
 }
 
 function readableTemplate(file: string): string {

@@ -1,8 +1,9 @@
 /**
  * Runs job attempts: starts the process (through the launcher), moves the job STARTING, RUNNING,
  * then to its outcome, enforces the attempt timeout and terminate requests (SIGTERM, then SIGKILL
- * after the grace), and applies the retry strategy. Multi-node jobs start the main node first,
- * the others once it runs, and end when the main node exits.
+ * after the grace), and applies the retry strategy. Multi-node jobs of host processes start
+ * every node at once, the main node last; of containers, the main node first and the others once
+ * it runs and has an address. They end when the main node exits.
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
@@ -251,9 +252,26 @@ export class AttemptRunner {
     this.conclude(job, attempt, run.stop?.cause === 'timeout' || run.stop?.cause === 'terminate');
   }
 
+  /**
+   * Nodes of containers start once the main node runs and has an address; a main node that exits
+   * before then leaves them unlaunched. They end with the main node's outcome and time, and say
+   * why they never ran, so the job ends with no node still waiting.
+   */
+  private endUnlaunchedNodes(job: JobRecord, main: AttemptRecord): void {
+    const mainIndex = job.spec.jobDefinition.nodeProperties!.mainNode!;
+    for (const node of job.members!) {
+      if (node.index !== mainIndex && node.status !== 'SUCCEEDED' && node.status !== 'FAILED' && !node.current) {
+        node.stoppedAt = main.stoppedAt;
+        this.graph.setStatus(node, main.exitCode === 0 ? 'SUCCEEDED' : 'FAILED', `Main node ${mainIndex} exited before node ${node.index} was launched`);
+      }
+    }
+  }
+
   private recordExit(unit: JobRecord, exit: ProcessExit, stop: ActiveRun['stop']): AttemptRecord {
     const attempt = unit.current!;
     attempt.stoppedAt = this.options.clock.now();
+    // A unit's stoppedAt is its last attempt's (a retry clears it again).
+    unit.stoppedAt = attempt.stoppedAt;
     attempt.exitCode = exit.exitCode;
     if (exit.startError ?? exit.reason) {
       attempt.reason = exit.startError ?? exit.reason;
@@ -293,20 +311,29 @@ export class AttemptRunner {
     job.current = jobAttempt;
     this.graph.setStatus(job, 'STARTING');
     const main = job.members![mainIndex];
+    const launchNodes = (mainNodeAddress?: string) => {
+      for (const node of job.members!) {
+        if (node !== main && !run.stop && !this.closed) {
+          this.launch(run, node, attemptNumber, () => undefined, (exit) => this.nodeExited(run, node, exit), mainNodeAddress);
+        }
+      }
+    };
+    const runsContainers = this.options.launcher.runsContainers === true;
+    // Host processes reach the main node at 127.0.0.1 before it runs, so the other nodes start
+    // first: none can then start after a main node that exits at once has already exited.
+    if (!runsContainers) {
+      launchNodes();
+    }
     this.launch(run, main, attemptNumber, () => {
       const now = this.options.clock.now();
       jobAttempt.startedAt = now;
       job.startedAt = now;
       this.graph.setStatus(job, 'RUNNING');
       this.armTimeout(run);
-      const launchNodes = (mainNodeAddress?: string) => {
-        for (const node of job.members!) {
-          if (node !== main && !run.stop && !this.closed) {
-            this.launch(run, node, attemptNumber, () => undefined, (exit) => this.nodeExited(run, node, exit), mainNodeAddress);
-          }
-        }
-      };
-      // A container's address on the job's network is known only once it runs; host processes share 127.0.0.1.
+      if (!runsContainers) {
+        return;
+      }
+      // A container's address on the job's network is known only once it runs.
       const address = run.processes.get(main)?.privateAddress?.();
       if (address) {
         void address.then(launchNodes, () => launchNodes());
@@ -339,10 +366,12 @@ export class AttemptRunner {
     this.active.delete(job);
     this.hooks.release(run.computeEnvironment, run.needs);
     const main = run.mainNodeOutcome;
+    this.endUnlaunchedNodes(job, main);
     const jobAttempt = job.current!;
     Object.assign(jobAttempt, { taskId: main.taskId, exitCode: main.exitCode, reason: main.reason, statusReason: main.statusReason, stoppedAt: main.stoppedAt });
     job.attempts = [...(job.attempts ?? []), jobAttempt];
     job.current = undefined;
+    job.stoppedAt = jobAttempt.stoppedAt;
     this.hooks.touched(job);
     this.conclude(job, jobAttempt, main.statusReason === TIMEOUT_REASON || job.isTerminated === true);
   }

@@ -9,7 +9,7 @@ import { randomUUID } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensurePrivateDir } from '../files/private-files';
-import { ArnScope, jobArn, parseBatchArn } from '../model/arns';
+import { ArnScope, jobArn, parseScopedArn } from '../model/arns';
 import { BatchApi, BatchServerException } from '../model/batch-api';
 import type { BatchEventEnvelope } from '../model/events';
 import { AttemptRunner } from './attempt-runner';
@@ -30,10 +30,12 @@ import { QueueBlockWatch } from './queue-block-watch';
 import { recoverJobs } from './recovery';
 import { platformOf, ResourceKind, ResourceRegistry } from './resources';
 import { Scheduler } from './scheduler';
+import { queueSnapshot } from './queue-snapshot';
 import { StateWriter } from './state-writer';
 import { EngineStore } from './store';
 import { buildJobSpec } from './submit-request';
 import { updateTags } from './tagging';
+import { collectLogStreams, type JobLogStream } from './log-streams';
 
 /** Re-exported so `engine.ts` is the one import for users of the engine. */
 export { HOST_TERMINATED_REASON };
@@ -57,7 +59,8 @@ export class LocalBatchEngine implements BatchApi {
     }
   }
 
-  private readonly scope: ArnScope;
+  /** The region and account of every ARN the engine mints; an ARN of another one names nothing here. */
+  public readonly scope: ArnScope;
   private readonly clock: EngineClock;
   private readonly store: EngineStore;
   private readonly writer: StateWriter;
@@ -130,7 +133,7 @@ export class LocalBatchEngine implements BatchApi {
         this.runner.start(job, computeEnvironment, needs);
       },
       blocked: (queue, job, reason) => this.blockWatch.blocked(queue, job, reason),
-    });
+    }, () => this.clock.now());
     this.launcherDescription = chosen.description;
     this.containerCli = chosen.launcher instanceof ContainerLauncher ? chosen.launcher.cli : undefined;
     this.ownLauncher = chosen.owned ? chosen.launcher : undefined;
@@ -187,6 +190,14 @@ export class LocalBatchEngine implements BatchApi {
     const attempts = [...(job.attempts ?? []), ...(job.current ? [job.current] : [])];
     const chosen = attempt === undefined ? attempts[attempts.length - 1] : attempts[attempt - 1];
     return chosen && this.runner.logFileOf(job, chosen);
+  }
+
+  /**
+   * Every attempt's output as a CloudWatch Logs stream (group, stream name, file, start), for the
+   * local server's CloudWatch Logs operations.
+   */
+  public logStreams(): JobLogStream[] {
+    return collectLogStreams(this.graph, (job, attempt) => this.runner.logFileOf(job, attempt));
   }
 
   /** Stops scheduling, kills running processes (their attempts end as interrupted on the next open), closes the database. */
@@ -348,6 +359,36 @@ export class LocalBatchEngine implements BatchApi {
     });
   }
 
+  /** CreateSchedulingPolicy (fair share). */
+  public async createSchedulingPolicy(input: batch.CreateSchedulingPolicyRequest): Promise<batch.CreateSchedulingPolicyResponse> {
+    return this.persistedChange(() => this.resources.schedulingPolicies.create(input));
+  }
+
+  /** DescribeSchedulingPolicies. */
+  public async describeSchedulingPolicies(input: batch.DescribeSchedulingPoliciesRequest): Promise<batch.DescribeSchedulingPoliciesResponse> {
+    return this.read(() => this.resources.schedulingPolicies.describe(input ?? {}));
+  }
+
+  /** ListSchedulingPolicies. */
+  public async listSchedulingPolicies(input: batch.ListSchedulingPoliciesRequest): Promise<batch.ListSchedulingPoliciesResponse> {
+    return this.read(() => this.resources.schedulingPolicies.list(input ?? {}));
+  }
+
+  /** UpdateSchedulingPolicy: queues using the policy are scheduled by the new one from the next placement. */
+  public async updateSchedulingPolicy(input: batch.UpdateSchedulingPolicyRequest): Promise<batch.UpdateSchedulingPolicyResponse> {
+    return this.persistedChange(() => this.resources.schedulingPolicies.update(input));
+  }
+
+  /** DeleteSchedulingPolicy: refused while a job queue uses it. */
+  public async deleteSchedulingPolicy(input: batch.DeleteSchedulingPolicyRequest): Promise<batch.DeleteSchedulingPolicyResponse> {
+    return this.persistedChange(() => this.resources.schedulingPolicies.delete(input));
+  }
+
+  /** GetJobQueueSnapshot: the first 100 RUNNABLE jobs of a queue, in the order the scheduler would start them. */
+  public async getJobQueueSnapshot(input: batch.GetJobQueueSnapshotRequest): Promise<batch.GetJobQueueSnapshotResponse> {
+    return this.read(() => queueSnapshot(this.scope, this.resources.jobQueue(requireString(input.jobQueue, 'jobQueue')), this.scheduler, this.clock.now()));
+  }
+
   /** TagResource on a compute environment, queue, job definition or (top-level) job. */
   public async tagResource(input: batch.TagResourceRequest): Promise<batch.TagResourceResponse> {
     this.assertOpen();
@@ -374,13 +415,13 @@ export class LocalBatchEngine implements BatchApi {
   }
 
   private retag(arn: string, update: (current: Record<string, string>) => Record<string, string>): void {
-    updateTags(arn, update, this.graph, this.resources, (job) => this.markDirty(job));
+    updateTags(arn, update, this.graph, this.resources, (job) => this.markDirty(job), this.scope);
   }
 
   /** TagResource and UntagResource: a refused write puts a job's tags back (a resource's come back from the store). */
   private persistedRetag(arn: string, update: (current: Record<string, string>) => Record<string, string>): Record<string, never> {
     this.writer.assertWritable();
-    const parsed = parseBatchArn(arn);
+    const parsed = parseScopedArn(arn, this.scope);
     const job = parsed?.resourceType === 'job' ? this.graph.jobs.get(parsed.resourceName) : undefined;
     const tagsBefore = job?.changedTags;
     this.retag(arn, update);
@@ -419,7 +460,10 @@ export class LocalBatchEngine implements BatchApi {
       this.resources.restore(kind, stored);
       return;
     }
-    const byKind = { 'compute-environment': this.resources.computeEnvironments, 'job-queue': this.resources.jobQueues, 'job-definition': this.resources.jobDefinitions };
+    const byKind = {
+      'compute-environment': this.resources.computeEnvironments, 'job-queue': this.resources.jobQueues, 'job-definition': this.resources.jobDefinitions,
+      'scheduling-policy': this.resources.schedulingPolicies.policies,
+    };
     byKind[kind].delete(key);
   }
 
@@ -446,6 +490,16 @@ export class LocalBatchEngine implements BatchApi {
       this.scheduler.place();
       this.writer.flush();
     });
+  }
+
+  private read<T>(answer: () => T): T {
+    this.assertOpen();
+    return answer();
+  }
+
+  private persistedChange<T>(change: () => T): T {
+    this.assertOpen();
+    return this.persisted(change);
   }
 
   /** Runs a request's change and writes it before the answer; a refused write takes the change back. */

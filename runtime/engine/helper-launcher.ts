@@ -8,6 +8,7 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { createPrivateDirs, createPrivateFileIfMissing } from '../files/private-files';
 import type { HelperProgram } from './helper-programs';
 import type { LaunchedProcess, LaunchRequest, ProcessExit, ProcessLauncher } from './launcher';
 
@@ -42,8 +43,8 @@ export class HelperLauncher implements ProcessLauncher {
     const pending: PendingProcess = { queuedSignals: [], ended: false, settleStarted, settleExited };
     const missing = this.missingCommand(request);
     if (missing || !this.program.createsFiles) {
-      fs.mkdirSync(request.workDir, { recursive: true });
-      fs.closeSync(fs.openSync(request.logFile, 'a'));
+      createPrivateDirs(request.workDir);
+      createPrivateFileIfMissing(request.logFile);
     }
     if (missing) {
       fs.appendFileSync(request.logFile, `batchkit: cannot start ${JSON.stringify(request.command[0])}: ${missing}\n`);
@@ -148,6 +149,8 @@ export class HelperLauncher implements ProcessLauncher {
           signalGroup(pending.pid, signal);
         }
       } else if (kind === 'E') {
+        // An E without an S: the helper could not start it (no work dir, log or executable).
+        pending.settleStarted(false);
         pending.ended = true;
         this.processes.delete(Number(idText));
         pending.settleExited({ exitCode: Number(value) });

@@ -3,8 +3,9 @@
  * is told what to start. All answer on stdout with `S <id> <pid>` once the attempt is forked and
  * `E <id> <exit code>` once it ended (128 + signal when a signal killed it).
  *
- * - native (see `native-helper.ts`): a small C program compiled on first use; `vfork` + `exec`
- *   per attempt, for less than `xargs` pays. The default wherever a C compiler works.
+ * - native (see `native-helper.ts`): a small C program compiled on first use and cached once
+ *   checked; one `posix_spawn` per attempt, for less than `xargs` pays. The default wherever a C
+ *   compiler works.
  * - perl (present on macOS and on Debian/Ubuntu as the essential perl-base): one fork, `setsid`,
  *   `exec` per attempt, the cost `xargs` pays; it also makes the work dir and opens the log, so
  *   the engine's event loop does no file system work per attempt.
@@ -66,13 +67,14 @@ sub launch {
   my @argv = splice(@rest, 0, $argc);
   my %env = map { split /=/, $_, 2 } @rest;
   # Two plain mkdirs in the usual case (a new job's dir, then its attempt's); make_path only if more is missing.
-  unless (mkdir($cwd)) {
+  # 0700 directories and a 0600 log: a job's files and output are its owner's alone.
+  unless (mkdir($cwd, 0700)) {
     (my $parent = $cwd) =~ s{/[^/]*$}{};
-    mkdir($parent);
-    mkdir($cwd) or File::Path::make_path($cwd);
+    mkdir($parent, 0700);
+    mkdir($cwd, 0700) or File::Path::make_path($cwd, { mode => 0700 });
   }
   my $out;
-  if (!open($out, '>>', $log)) {
+  if (!sysopen($out, $log, POSIX::O_WRONLY() | POSIX::O_CREAT() | POSIX::O_APPEND(), 0600)) {
     print "E $id 126\\n";
     return;
   }
@@ -182,6 +184,9 @@ export function chooseHelper(asked: string | undefined): HelperProgram | undefin
   if (!asked || asked === 'native') {
     const build = buildNativeHelper();
     if ('binary' in build) {
+      if (build.notice !== undefined) {
+        process.emitWarning(`batchkit local engine: ${build.notice}`, { code: 'BATCHKIT_HELPER_CACHE' });
+      }
       return nativeHelperProgram(build.binary);
     }
     if (asked === 'native') {

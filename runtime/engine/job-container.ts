@@ -6,6 +6,7 @@
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { RESERVED_ENVIRONMENT_PREFIX } from '../model/retry-rules';
+import { ecsTaskContainer } from './ecs-task';
 import { invalid, shown } from './errors';
 import type { JobRecord, JobSpec } from './job-record';
 
@@ -31,7 +32,10 @@ export function effectiveContainer(job: JobRecord): batch.ContainerProperties {
   if (job.kind !== 'node' && job.kind !== 'multinode') {
     let container = containerBySpec.get(spec);
     if (!container) {
-      container = applyOverrides({ ...(spec.jobDefinition.containerProperties ?? {}) }, spec.request.containerOverrides);
+      const definition = spec.jobDefinition;
+      container = definition.ecsProperties
+        ? ecsTaskContainer(definition.ecsProperties, spec.request.ecsPropertiesOverride)
+        : applyOverrides({ ...(definition.containerProperties ?? {}) }, spec.request.containerOverrides);
       containerBySpec.set(spec, container);
     }
     return container;
@@ -78,6 +82,12 @@ function applyOverrides(container: batch.ContainerProperties, overrides: batch.C
     environment: [...environment].map(([name, value]) => ({ name, value })),
     resourceRequirements: requirements.size ? [...requirements.values()] : undefined,
   };
+}
+
+/** The container a container job of this definition runs, before overrides: `containerProperties`, or an ECS task's essential container; `undefined` for other kinds. */
+export function definitionContainer(definition: batch.JobDefinition): batch.ContainerProperties | undefined {
+  if (definition.ecsProperties) return ecsTaskContainer(definition.ecsProperties, undefined);
+  return definition.containerProperties;
 }
 
 /** The vCPU, memory and GPU a container asks for (resourceRequirements first, then the legacy fields). */

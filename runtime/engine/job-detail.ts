@@ -5,6 +5,7 @@
 import type * as batch from '@aws-sdk/client-batch';
 import { createHash } from 'crypto';
 import { ArnScope, jobArn, jobQueueArn } from '../model/arns';
+import { ecsTaskDetail, ecsAttemptTasks } from './ecs-detail';
 import { effectiveContainer, resolveCommand } from './job-container';
 import type { AttemptRecord, JobRecord } from './job-record';
 
@@ -63,6 +64,9 @@ export function renderSubmitPart(scope: ArnScope, job: JobRecord): JobDetailPart
     const container = effectiveContainer(job);
     part.container = { ...container, command: resolveCommand(container, spec.parameters), networkInterfaces: [] };
   }
+  if (spec.jobDefinition.ecsProperties) {
+    part.ecsProperties = spec.jobDefinition.ecsProperties;
+  }
   return part;
 }
 
@@ -103,6 +107,7 @@ export function renderStatePart(scope: ArnScope, job: JobRecord): JobDetailPart 
       exitCode: job.current ? undefined : attempt?.exitCode,
       reason: job.current ? undefined : attempt?.reason,
       taskArn: attempt && taskArn(scope, attempt),
+      containerInstanceArn: attempt && containerInstanceArn(scope, attempt),
       logStreamName: attempt && logStreamName(job, attempt),
     };
   }
@@ -115,6 +120,11 @@ export function joinDetailParts(submit: JobDetailPart, state: JobDetailPart): ba
   const detail = Object.assign({}, submit, state) as batch.JobDetail;
   if (submit.container || state.container) {
     detail.container = Object.assign({}, submit.container, state.container);
+  }
+  if (submit.ecsProperties) {
+    // AWS describes an ECS task job by its task, not by a `container`.
+    detail.ecsProperties = ecsTaskDetail(submit.ecsProperties as batch.EcsProperties, detail.container!);
+    delete detail.container;
   }
   return detail;
 }
@@ -151,22 +161,31 @@ export function renderJobSummary(scope: ArnScope, job: JobRecord): batch.JobSumm
 }
 
 function renderAttempt(scope: ArnScope, job: JobRecord, attempt: AttemptRecord): batch.AttemptDetail {
-  return {
-    container: {
-      taskArn: taskArn(scope, attempt),
-      exitCode: attempt.exitCode,
-      reason: attempt.reason,
-      logStreamName: logStreamName(job, attempt),
-      networkInterfaces: [],
-    },
-    startedAt: attempt.startedAt,
-    stoppedAt: attempt.stoppedAt,
-    statusReason: attempt.statusReason,
+  const container: batch.AttemptContainerDetail = {
+    containerInstanceArn: containerInstanceArn(scope, attempt),
+    taskArn: taskArn(scope, attempt),
+    exitCode: attempt.exitCode,
+    reason: attempt.reason,
+    logStreamName: logStreamName(job, attempt),
+    networkInterfaces: [],
   };
+  const times = { startedAt: attempt.startedAt, stoppedAt: attempt.stoppedAt, statusReason: attempt.statusReason };
+  const ecsProperties = job.spec.jobDefinition.ecsProperties;
+  return ecsProperties ? { taskProperties: ecsAttemptTasks(ecsProperties, container), ...times } : { container, ...times };
 }
 
 function taskArn(scope: ArnScope, attempt: AttemptRecord): string {
   return `arn:aws:ecs:${scope.region}:${scope.accountId}:task/${attempt.computeEnvironment}/${attempt.taskId}`;
+}
+
+/**
+ * The ARN of the container instance an attempt ran on: the engine models each compute environment
+ * as one pseudo container instance (this machine), whose id is derived from the environment's name
+ * so it stays the same across attempts and restarts.
+ */
+function containerInstanceArn(scope: ArnScope, attempt: AttemptRecord): string {
+  const instanceId = createHash('sha256').update(attempt.computeEnvironment).digest('hex').slice(0, 32);
+  return `arn:aws:ecs:${scope.region}:${scope.accountId}:container-instance/${attempt.computeEnvironment}/${instanceId}`;
 }
 
 /** Children show the per-child dependency AWS derives: N_TO_N on the sibling index, SEQUENTIAL on the previous child. */

@@ -51,7 +51,7 @@ export function listJobRecords(input: batch.ListJobsRequest, graph: JobGraph, re
 
 function selectScope(input: batch.ListJobsRequest, graph: JobGraph, resources: ResourceRegistry): JobRecord[] {
   if (input.jobQueue !== undefined) {
-    const name = resources.findJobQueue(input.jobQueue)?.jobQueueName ?? nameFromReference(input.jobQueue, 'job-queue');
+    const name = resources.findJobQueue(input.jobQueue)?.jobQueueName ?? nameFromReference(input.jobQueue, 'job-queue', resources.scope);
     if (name === undefined || (!resources.jobQueues.has(name) && !graph.byQueue.has(name))) {
       invalid(`job queue ${shown(input.jobQueue)} does not exist: expected the name or ARN of a job queue`);
     }

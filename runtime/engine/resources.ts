@@ -3,13 +3,15 @@
  * lookup by name or ARN, and their API shapes. The scheduler reads them; the store persists them.
  */
 import type * as batch from '@aws-sdk/client-batch';
-import { ArnScope, computeEnvironmentArn, jobDefinitionArn, jobQueueArn, nameFromReference, parseBatchArn } from '../model/arns';
+import { ArnScope, computeEnvironmentArn, jobDefinitionArn, jobQueueArn, nameFromReference, parseScopedArn } from '../model/arns';
 import { checkInteger, checkName, checkOneOf, checkTags, invalid, requireInteger, requireOneOf, requireString, shown } from './errors';
+import { checkEcsProperties, checkEksProperties, checkOneJobShape } from './ecs-task';
 import { checkContainerProcess, checkParameters } from './job-container';
 import { checkNodeProperties, checkTimeLimitActions, definedOnly, paginate } from './resource-checks';
+import { SchedulingPolicyRegistry } from './scheduling-policies';
 
 /** The kinds of resources the registry keeps, as the store names them. */
-export type ResourceKind = 'compute-environment' | 'job-queue' | 'job-definition';
+export type ResourceKind = 'compute-environment' | 'job-queue' | 'job-definition' | 'scheduling-policy';
 
 /** Called after every change so the store can persist it (`detail` undefined = deleted). */
 export type ResourceChangeListener = (kind: ResourceKind, key: string, detail: object | undefined) => void;
@@ -28,8 +30,14 @@ export class ResourceRegistry {
   /** Job definitions by ARN (`name:revision`). */
   public readonly jobDefinitions = new Map<string, batch.JobDefinition>();
   private readonly latestRevision = new Map<string, number>();
+  /** Scheduling policies (fair share). */
+  public readonly schedulingPolicies: SchedulingPolicyRegistry;
 
-  constructor(private readonly scope: ArnScope, private readonly onChange: ResourceChangeListener) {}
+  /** @param scope the region and account of every ARN minted and accepted here */
+  constructor(public readonly scope: ArnScope, private readonly onChange: ResourceChangeListener) {
+    this.schedulingPolicies = new SchedulingPolicyRegistry(scope, (key, detail) => onChange('scheduling-policy', key, detail),
+      (arn) => [...this.jobQueues.values()].find((queue) => queue.schedulingPolicyArn === arn)?.jobQueueName);
+  }
 
   /** Puts back a resource read from the store (no validation, no change notification). */
   public restore(kind: ResourceKind, detail: object): void {
@@ -39,6 +47,8 @@ export class ResourceRegistry {
     } else if (kind === 'job-queue') {
       const queue = detail as batch.JobQueueDetail;
       this.jobQueues.set(queue.jobQueueName!, queue);
+    } else if (kind === 'scheduling-policy') {
+      this.schedulingPolicies.restore(detail as batch.SchedulingPolicyDetail);
     } else {
       const definition = detail as batch.JobDefinition;
       this.jobDefinitions.set(definition.jobDefinitionArn!, definition);
@@ -60,6 +70,9 @@ export class ResourceRegistry {
       requireOneOf(resources.type, 'computeResources.type', CR_TYPES);
       requireInteger(resources.maxvCpus, 'computeResources.maxvCpus', 0, 1_000_000);
       checkInteger(resources.minvCpus, 'computeResources.minvCpus', 0, resources.maxvCpus!);
+      if ((resources.type === 'EC2' || resources.type === 'SPOT') && (typeof resources.instanceRole !== 'string' || resources.instanceRole === '')) {
+        invalid(`computeResources.instanceRole is required for ${resources.type} compute environment ${shown(name)}: expected the ECS instance profile's name or ARN (e.g. ecsInstanceRole); got ${shown(resources.instanceRole)}`);
+      }
     } else if (input.computeResources !== undefined) {
       invalid(`computeResources must not be given for an UNMANAGED compute environment ${shown(name)}`);
     }
@@ -148,7 +161,7 @@ export class ResourceRegistry {
       priority,
       computeEnvironmentOrder: this.checkComputeEnvironmentOrder(input.computeEnvironmentOrder),
       jobStateTimeLimitActions: checkTimeLimitActions(input.jobStateTimeLimitActions),
-      schedulingPolicyArn: input.schedulingPolicyArn,
+      schedulingPolicyArn: input.schedulingPolicyArn === undefined ? undefined : this.schedulingPolicies.require(input.schedulingPolicyArn, 'schedulingPolicyArn').arn,
       tags: checkTags(input.tags, 'tags') ?? {},
     };
     this.jobQueues.set(name, detail);
@@ -159,13 +172,17 @@ export class ResourceRegistry {
   /** UpdateJobQueue: state, priority, compute environments and time-limit actions. */
   public updateJobQueue(input: batch.UpdateJobQueueRequest): batch.UpdateJobQueueResponse {
     const queue = this.jobQueue(requireString(input.jobQueue, 'jobQueue'));
+    if (input.schedulingPolicyArn !== undefined && !queue.schedulingPolicyArn) {
+      invalid(`job queue ${shown(queue.jobQueueName)} was created without a scheduling policy: a first-in, first-out queue cannot be given one, expected a new queue with schedulingPolicyArn`);
+    }
+    const policyArn = input.schedulingPolicyArn === undefined ? undefined : this.schedulingPolicies.require(input.schedulingPolicyArn, 'schedulingPolicyArn').arn;
     const updated: batch.JobQueueDetail = {
       ...queue,
       state: checkOneOf(input.state, 'state', STATES) ?? queue.state,
       priority: checkInteger(input.priority, 'priority', 0, 1000) ?? queue.priority,
       computeEnvironmentOrder: input.computeEnvironmentOrder ? this.checkComputeEnvironmentOrder(input.computeEnvironmentOrder) : queue.computeEnvironmentOrder,
       jobStateTimeLimitActions: input.jobStateTimeLimitActions ? checkTimeLimitActions(input.jobStateTimeLimitActions) : queue.jobStateTimeLimitActions,
-      schedulingPolicyArn: input.schedulingPolicyArn ?? queue.schedulingPolicyArn,
+      schedulingPolicyArn: policyArn ?? queue.schedulingPolicyArn,
     };
     this.jobQueues.set(queue.jobQueueName!, updated);
     this.onChange('job-queue', queue.jobQueueName!, updated);
@@ -196,8 +213,8 @@ export class ResourceRegistry {
   public registerJobDefinition(input: batch.RegisterJobDefinitionRequest): batch.RegisterJobDefinitionResponse {
     const name = checkName(input.jobDefinitionName, 'jobDefinitionName');
     const type = requireOneOf(input.type, 'type', JD_TYPES);
-    if (type === 'container' && !input.containerProperties) {
-      invalid(`containerProperties is required for a container job definition ${shown(name)}`);
+    if (type === 'container') {
+      checkOneJobShape(input, name);
     }
     if (type === 'multinode') {
       checkNodeProperties(input.nodeProperties, name);
@@ -206,10 +223,19 @@ export class ResourceRegistry {
     if (input.containerProperties) {
       checkContainerProcess(input.containerProperties, 'containerProperties');
     }
+    if (input.ecsProperties) {
+      checkEcsProperties(input.ecsProperties, name);
+      input.ecsProperties.taskProperties![0].containers!.forEach((container, index) =>
+        checkContainerProcess(container, `ecsProperties.taskProperties[0].containers[${index}]`));
+    }
+    if (input.eksProperties) {
+      checkEksProperties(input.eksProperties, name);
+    }
     (input.nodeProperties?.nodeRangeProperties ?? []).forEach((range, index) =>
       checkContainerProcess(range?.container ?? {}, `nodeProperties.nodeRangeProperties[${index}].container`));
     checkInteger(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', 60, Number.MAX_SAFE_INTEGER);
     checkInteger(input.retryStrategy?.attempts, 'retryStrategy.attempts', 1, 10);
+    checkInteger(input.schedulingPriority, 'schedulingPriority', 0, 9999);
     const revision = (this.latestRevision.get(name) ?? 0) + 1;
     const arn = jobDefinitionArn(this.scope, name, revision);
     const definition: batch.JobDefinition = {
@@ -221,13 +247,15 @@ export class ResourceRegistry {
       parameters: input.parameters,
       retryStrategy: input.retryStrategy,
       containerProperties: input.containerProperties,
+      ecsProperties: input.ecsProperties,
+      eksProperties: input.eksProperties,
       nodeProperties: input.nodeProperties,
       timeout: input.timeout,
       tags: checkTags(input.tags, 'tags') ?? {},
       propagateTags: input.propagateTags,
       platformCapabilities: input.platformCapabilities ?? ['EC2'],
       schedulingPriority: input.schedulingPriority,
-      containerOrchestrationType: 'ECS',
+      containerOrchestrationType: input.eksProperties ? 'EKS' : 'ECS',
     };
     this.latestRevision.set(name, revision);
     this.jobDefinitions.set(arn, definition);
@@ -274,13 +302,13 @@ export class ResourceRegistry {
 
   /** A compute environment by name or ARN. */
   public findComputeEnvironment(reference: string): batch.ComputeEnvironmentDetail | undefined {
-    const name = nameFromReference(reference, 'compute-environment');
+    const name = nameFromReference(reference, 'compute-environment', this.scope);
     return name === undefined ? undefined : this.computeEnvironments.get(name);
   }
 
   /** A job queue by name or ARN. */
   public findJobQueue(reference: string): batch.JobQueueDetail | undefined {
-    const name = nameFromReference(reference, 'job-queue');
+    const name = nameFromReference(reference, 'job-queue', this.scope);
     return name === undefined ? undefined : this.jobQueues.get(name);
   }
 
@@ -289,8 +317,8 @@ export class ResourceRegistry {
    * or an ARN (with or without revision). Inactive revisions are refused unless `allowInactive`.
    */
   public resolveJobDefinition(reference: string, allowInactive = false): batch.JobDefinition {
-    const nameAndRevision = nameFromReference(reference, 'job-definition')
-      ?? invalid(`jobDefinition ${shown(reference)} is not a job definition: expected name, name:revision or a job definition ARN`);
+    const nameAndRevision = nameFromReference(reference, 'job-definition', this.scope)
+      ?? invalid(`job definition ${shown(reference)} does not exist: expected name, name:revision or a job definition ARN of region ${this.scope.region} and account ${this.scope.accountId}`);
     const [name, revisionText] = nameAndRevision.split(':');
     let definition: batch.JobDefinition | undefined;
     if (revisionText === undefined) {
@@ -311,7 +339,7 @@ export class ResourceRegistry {
 
   /** The tags object of a resource named by ARN (mutable: the caller persists through `touch`). */
   public findTagged(arn: string): { kind: ResourceKind; key: string; detail: { tags?: Record<string, string> } } | undefined {
-    const parsed = parseBatchArn(arn);
+    const parsed = parseScopedArn(arn, this.scope);
     if (!parsed) {
       return undefined;
     }
@@ -327,6 +355,10 @@ export class ResourceRegistry {
       const detail = this.jobDefinitions.get(arn);
       return detail && { kind: parsed.resourceType, key: arn, detail };
     }
+    if (parsed.resourceType === 'scheduling-policy') {
+      const detail = this.schedulingPolicies.policies.get(parsed.resourceName);
+      return detail && { kind: parsed.resourceType, key: parsed.resourceName, detail };
+    }
     return undefined;
   }
 
@@ -336,7 +368,7 @@ export class ResourceRegistry {
   }
 
   private matchingDefinitionArns(reference: string): string[] {
-    const nameAndRevision = nameFromReference(reference, 'job-definition');
+    const nameAndRevision = nameFromReference(reference, 'job-definition', this.scope);
     if (nameAndRevision === undefined) {
       return [];
     }

@@ -1,17 +1,34 @@
 /**
- * The RUNNABLE jobs of one queue, ordered as Batch runs them: submission order, then array index
- * (a retried job goes back to its original place). A binary heap, so taking the head of a queue
- * with 100,000 runnable children is O(log n), not a scan.
+ * The RUNNABLE jobs of one queue (or of one share of a fair-share queue), ordered as Batch runs
+ * them: submission order, then array index (a retried job goes back to its original place); in a
+ * share of a fair-share queue, higher scheduling priority first. A binary heap, so taking the head
+ * of a queue with 100,000 runnable children is O(log n), not a scan.
  */
 import type { JobRecord } from './job-record';
 
-function runsBefore(a: JobRecord, b: JobRecord): boolean {
-  return a.seq !== b.seq ? a.seq < b.seq : (a.index ?? 0) < (b.index ?? 0);
+/** Whether `a` runs before `b`. */
+export type RunOrder = (a: JobRecord, b: JobRecord) => boolean;
+
+/** First-in, first-out: submission order, then array index. */
+export const submissionOrder: RunOrder = (a, b) => (a.seq !== b.seq ? a.seq < b.seq : (a.index ?? 0) < (b.index ?? 0));
+
+/** The scheduling priority of a job: the submit's override, else its job definition's, else 0. */
+export function schedulingPriorityOf(job: JobRecord): number {
+  return job.spec.request.schedulingPriorityOverride ?? job.spec.jobDefinition.schedulingPriority ?? 0;
 }
 
-/** A min-heap of job records by (seq, index). Entries that stopped being RUNNABLE are skipped lazily by the caller. */
+/** Higher scheduling priority first, then submission order (how a share of a fair-share queue runs). */
+export const priorityOrder: RunOrder = (a, b) => {
+  const difference = schedulingPriorityOf(a) - schedulingPriorityOf(b);
+  return difference !== 0 ? difference > 0 : submissionOrder(a, b);
+};
+
+/** A min-heap of job records by a run order. Entries that stopped being RUNNABLE are skipped lazily by the caller. */
 export class RunnableHeap {
   private readonly items: JobRecord[] = [];
+
+  /** @param runsBefore the order jobs run in (default: submission order) */
+  constructor(private readonly runsBefore: RunOrder = submissionOrder) {}
 
   /** Number of entries, including stale ones. */
   public get size(): number {
@@ -25,12 +42,17 @@ export class RunnableHeap {
     let index = items.length - 1;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
-      if (!runsBefore(items[index], items[parentIndex])) {
+      if (!this.runsBefore(items[index], items[parentIndex])) {
         break;
       }
       [items[index], items[parentIndex]] = [items[parentIndex], items[index]];
       index = parentIndex;
     }
+  }
+
+  /** The first `limit` RUNNABLE jobs in the order they run (a copy: the heap is left as it is). */
+  public ordered(limit = Infinity): JobRecord[] {
+    return this.items.filter((job) => job.status === 'RUNNABLE').sort((a, b) => (this.runsBefore(a, b) ? -1 : this.runsBefore(b, a) ? 1 : 0)).slice(0, limit);
   }
 
   /** The job that runs first, without removing it. */
@@ -50,10 +72,10 @@ export class RunnableHeap {
         const left = 2 * index + 1;
         const right = left + 1;
         let smallest = index;
-        if (left < items.length && runsBefore(items[left], items[smallest])) {
+        if (left < items.length && this.runsBefore(items[left], items[smallest])) {
           smallest = left;
         }
-        if (right < items.length && runsBefore(items[right], items[smallest])) {
+        if (right < items.length && this.runsBefore(items[right], items[smallest])) {
           smallest = right;
         }
         if (smallest === index) {

@@ -1,13 +1,15 @@
 /**
  * Placement: which RUNNABLE job starts next, and on which compute environment. Queues are served
- * by priority (higher first); inside a queue jobs go in submission order, and the head of a queue
- * waits for room rather than being overtaken, as on AWS. A head that can never fit blocks its
+ * by priority (higher first); inside a queue jobs go in submission order (a queue with a scheduling
+ * policy: by fair share, see `FairShareQueue`), and the head of a queue waits for room rather than
+ * being overtaken, as on AWS. A head that can never fit blocks its
  * queue, which is what AWS's "Batch Job Queue Blocked" event and `jobStateTimeLimitActions` are for.
  */
 import type * as batch from '@aws-sdk/client-batch';
-import { containerNeeds, placementNeeds, ResourceNeeds } from './job-container';
+import { containerNeeds, definitionContainer, placementNeeds, ResourceNeeds } from './job-container';
 import type { JobRecord, JobSpec } from './job-record';
 import { platformOf, type ResourceRegistry } from './resources';
+import { FairShareQueue } from './fair-share';
 import { RunnableHeap } from './runnable-heap';
 
 /** What the machine offers to each compute environment. */
@@ -44,20 +46,39 @@ interface Usage {
 
 /** Runnable heaps per queue and resource usage per compute environment. */
 export class Scheduler {
-  private readonly heaps = new Map<string, RunnableHeap>();
+  private readonly heaps = new Map<string, RunnableHeap | FairShareQueue>();
   private readonly usage = new Map<string, Usage>();
   private readonly needsBySpec = new WeakMap<JobSpec, ResourceNeeds>();
 
-  constructor(private readonly resources: ResourceRegistry, private readonly host: HostCapacity, private readonly actions: PlacementActions) {}
+  /** @param now the engine clock's epoch ms (fair-share usage is measured with it) */
+  constructor(
+    private readonly resources: ResourceRegistry,
+    private readonly host: HostCapacity,
+    private readonly actions: PlacementActions,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Adds a RUNNABLE job to its queue. */
   public enqueue(job: JobRecord): void {
     let heap = this.heaps.get(job.spec.queueName);
-    if (!heap) {
-      heap = new RunnableHeap();
-      this.heaps.set(job.spec.queueName, heap);
+    // Jobs of a queue with a scheduling policy carry a share identifier. A queue deleted and created
+    // again may change kind: deleting it ended its jobs, so what the old order held is stale.
+    const fairShare = job.spec.request.shareIdentifier !== undefined;
+    if (!heap || (heap instanceof FairShareQueue) !== fairShare) {
+      const queueName = job.spec.queueName;
+      heap = fairShare ? new FairShareQueue(() => this.policyOf(queueName)) : new RunnableHeap();
+      this.heaps.set(queueName, heap);
     }
     heap.push(job);
+  }
+
+  /** The first `limit` RUNNABLE jobs of a queue, in the order they would start. */
+  public frontOf(queue: batch.JobQueueDetail, limit: number): JobRecord[] {
+    const heap = this.heaps.get(queue.jobQueueName!);
+    if (heap instanceof FairShareQueue) {
+      this.prepareFairShare(queue, heap);
+    }
+    return heap ? heap.ordered(limit) : [];
   }
 
   /** Gives back what a finished job held. */
@@ -81,17 +102,25 @@ export class Scheduler {
    * compute environment that holds it when empty.
    */
   public canEverStart(queue: batch.JobQueueDetail, definition: batch.JobDefinition): boolean {
-    if (queue.state !== 'ENABLED' || definition.type !== 'container' || !definition.containerProperties) {
+    const container = definitionContainer(definition);
+    if (queue.state !== 'ENABLED' || definition.type !== 'container' || !container) {
       return false;
     }
     const platform = (definition.platformCapabilities ?? []).includes('FARGATE') ? 'FARGATE' : 'EC2';
-    const needs = containerNeeds(definition.containerProperties);
+    const needs = containerNeeds(container);
     // A queue's compute environments are all of one platform (CreateJobQueue refuses a mix).
     return this.enabledComputeEnvironments(queue).some((ce) => platformOf(ce) === platform && fits(this.capacityOf(ce), needs));
   }
 
   /** One placement pass over every enabled queue; starts what fits now. */
   public place(): void {
+    // Every fair-share queue, even an empty one, learns now which of its jobs stopped, so a share stops being charged when its job ends.
+    for (const [queueName, heap] of this.heaps) {
+      const queue = heap instanceof FairShareQueue ? this.resources.jobQueues.get(queueName) : undefined;
+      if (queue) {
+        this.prepareFairShare(queue, heap as FairShareQueue);
+      }
+    }
     const queues = [...this.resources.jobQueues.values()]
       .filter((queue) => queue.state === 'ENABLED' && this.heaps.get(queue.jobQueueName!)?.size)
       .sort((a, b) => b.priority! - a.priority!);
@@ -118,6 +147,9 @@ export class Scheduler {
       if (target) {
         heap.pop();
         this.reserve(target.computeEnvironmentName!, needs);
+        if (heap instanceof FairShareQueue) {
+          heap.started(head, needs.milliVcpus);
+        }
         this.actions.start(head, target.computeEnvironmentName!, needs);
         continue;
       }
@@ -130,6 +162,16 @@ export class Scheduler {
       }
       return;
     }
+  }
+
+  private prepareFairShare(queue: batch.JobQueueDetail, heap: FairShareQueue): void {
+    const capacityMilliVcpus = this.enabledComputeEnvironments(queue).reduce((total, ce) => total + this.capacityOf(ce).milliVcpus, 0);
+    heap.prepare({ now: this.now(), capacityMilliVcpus, milliVcpusOf: (job) => this.needsOf(job).milliVcpus });
+  }
+
+  private policyOf(queueName: string): batch.FairsharePolicy | undefined {
+    const arn = this.resources.jobQueues.get(queueName)?.schedulingPolicyArn;
+    return arn === undefined ? undefined : this.resources.schedulingPolicies.find(arn)?.fairsharePolicy;
   }
 
   private enabledComputeEnvironments(queue: batch.JobQueueDetail): batch.ComputeEnvironmentDetail[] {

@@ -5,9 +5,11 @@
 import type * as batch from '@aws-sdk/client-batch';
 import { checkInteger, checkName, checkTags, invalid, requireString, shown } from './errors';
 import { checkContainerProcess, checkParameters } from './job-container';
+import { checkPropertiesOverrides, localRunRefusal } from './ecs-task';
 import type { JobRecord, JobSpec } from './job-record';
 import type { ResourceRegistry } from './resources';
 import { checkRetryStrategy } from './retry-policy';
+import { checkShareIdentifier } from './scheduling-policies';
 
 /** Most dependencies a job may have. */
 export const MAX_DEPENDENCIES = 20;
@@ -46,6 +48,11 @@ export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceR
   if (!multiNode && input.nodeOverrides) {
     invalid(`nodeOverrides can only be used with a multinode job definition: ${shown(definition.jobDefinitionName)} is a container job definition`);
   }
+  const refusal = localRunRefusal(definition);
+  if (refusal !== undefined) {
+    invalid(refusal);
+  }
+  checkPropertiesOverrides(definition, input);
   checkDependencies(input, arraySize, findJob);
   checkRetryStrategy(input.retryStrategy, 'retryStrategy');
   checkInteger(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', MIN_TIMEOUT_SECONDS, Number.MAX_SAFE_INTEGER);
@@ -55,6 +62,9 @@ export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceR
   const requestTags = checkTags(input.tags, 'tags') ?? {};
   if (Object.keys(requestTags).length === 0 && input.tags !== undefined) {
     invalid(`tags must hold 1 to 50 tags when given: given an empty map`);
+  }
+  if (input.shareIdentifier !== undefined) {
+    checkShareIdentifier(input.shareIdentifier, 'shareIdentifier');
   }
   if (queue.schedulingPolicyArn && input.shareIdentifier === undefined) {
     invalid(`shareIdentifier is required: job queue ${shown(queue.jobQueueName)} has a fair-share scheduling policy`);

@@ -3,7 +3,7 @@
  * environments, queues, job definition revisions and top-level jobs (AWS does not tag array
  * children or multi-node nodes on their own).
  */
-import { parseBatchArn } from '../model/arns';
+import { ArnScope, parseScopedArn } from '../model/arns';
 import { invalid, shown } from './errors';
 import { jobTags } from './job-detail';
 import type { JobGraph } from './job-graph';
@@ -17,8 +17,9 @@ export function updateTags(
   graph: JobGraph,
   resources: ResourceRegistry,
   jobChanged: (job: JobRecord) => void,
+  scope: ArnScope,
 ): void {
-  const parsed = parseBatchArn(arn);
+  const parsed = parseScopedArn(arn, scope);
   if (parsed?.resourceType === 'job') {
     const job = graph.jobs.get(parsed.resourceName)
       ?? invalid(`resourceArn ${shown(arn)} names no job this engine knows (child jobs of array and multi-node jobs carry no tags of their own)`);

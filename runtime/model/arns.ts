@@ -4,7 +4,7 @@
  */
 
 /** The Batch resource types that have ARNs. */
-export type BatchResourceType = 'job' | 'job-queue' | 'compute-environment' | 'job-definition';
+export type BatchResourceType = 'job' | 'job-queue' | 'compute-environment' | 'job-definition' | 'scheduling-policy' | 'consumable-resource';
 
 /** Where ARNs are minted: the partition is always `aws` for the local engine. */
 export interface ArnScope {
@@ -28,7 +28,7 @@ export interface ParsedBatchArn {
   readonly resourceName: string;
 }
 
-const BATCH_ARN = /^arn:(aws[a-z-]*):batch:([a-z0-9-]+):(\d{12}):(job|job-queue|compute-environment|job-definition)\/(.+)$/;
+const BATCH_ARN = /^arn:(aws[a-z-]*):batch:([a-z0-9-]+):(\d{12}):(job|job-queue|compute-environment|job-definition|scheduling-policy|consumable-resource)\/(.+)$/;
 
 /** ARN of a job (or an array child `<id>:<index>`, or a node `<id>#<n>`). */
 export function jobArn(scope: ArnScope, jobId: string): string {
@@ -48,6 +48,16 @@ export function computeEnvironmentArn(scope: ArnScope, name: string): string {
 /** ARN of one revision of a job definition. */
 export function jobDefinitionArn(scope: ArnScope, name: string, revision: number): string {
   return batchArn(scope, 'job-definition', `${name}:${revision}`);
+}
+
+/** ARN of a scheduling policy. */
+export function schedulingPolicyArn(scope: ArnScope, name: string): string {
+  return batchArn(scope, 'scheduling-policy', name);
+}
+
+/** ARN of a consumable resource. */
+export function consumableResourceArn(scope: ArnScope, name: string): string {
+  return batchArn(scope, 'consumable-resource', name);
 }
 
 /** Builds `arn:aws:batch:<region>:<account>:<type>/<name>`. */
@@ -71,14 +81,23 @@ export function parseBatchArn(arn: string): ParsedBatchArn | undefined {
 }
 
 /**
- * The name in a reference that AWS accepts as "name or ARN": the ARN's resource name when it is
- * an ARN of the expected type, the string itself when it is not an ARN at all, `undefined` when
- * it is an ARN of another type.
+ * Splits a Batch ARN of the scope's region and account; `undefined` for any other string. AWS
+ * regions and accounts are separate: an ARN of another one names nothing here.
  */
-export function nameFromReference(reference: string, resourceType: BatchResourceType): string | undefined {
+export function parseScopedArn(arn: string, scope: ArnScope): ParsedBatchArn | undefined {
+  const parsed = parseBatchArn(arn);
+  return parsed && parsed.region === scope.region && parsed.accountId === scope.accountId ? parsed : undefined;
+}
+
+/**
+ * The name in a reference that AWS accepts as "name or ARN": the ARN's resource name when it is
+ * an ARN of the expected type (and, with a scope, of that scope's region and account), the string
+ * itself when it is not an ARN at all, `undefined` otherwise.
+ */
+export function nameFromReference(reference: string, resourceType: BatchResourceType, scope?: ArnScope): string | undefined {
   if (!reference.startsWith('arn:')) {
     return reference;
   }
-  const parsed = parseBatchArn(reference);
+  const parsed = scope ? parseScopedArn(reference, scope) : parseBatchArn(reference);
   return parsed?.resourceType === resourceType ? parsed.resourceName : undefined;
 }

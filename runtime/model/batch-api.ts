@@ -30,6 +30,14 @@ export interface BatchApi {
   describeJobDefinitions(input: batch.DescribeJobDefinitionsRequest): Promise<batch.DescribeJobDefinitionsResponse>;
   deregisterJobDefinition(input: batch.DeregisterJobDefinitionRequest): Promise<batch.DeregisterJobDefinitionResponse>;
 
+  createSchedulingPolicy(input: batch.CreateSchedulingPolicyRequest): Promise<batch.CreateSchedulingPolicyResponse>;
+  describeSchedulingPolicies(input: batch.DescribeSchedulingPoliciesRequest): Promise<batch.DescribeSchedulingPoliciesResponse>;
+  listSchedulingPolicies(input: batch.ListSchedulingPoliciesRequest): Promise<batch.ListSchedulingPoliciesResponse>;
+  updateSchedulingPolicy(input: batch.UpdateSchedulingPolicyRequest): Promise<batch.UpdateSchedulingPolicyResponse>;
+  deleteSchedulingPolicy(input: batch.DeleteSchedulingPolicyRequest): Promise<batch.DeleteSchedulingPolicyResponse>;
+
+  getJobQueueSnapshot(input: batch.GetJobQueueSnapshotRequest): Promise<batch.GetJobQueueSnapshotResponse>;
+
   tagResource(input: batch.TagResourceRequest): Promise<batch.TagResourceResponse>;
   untagResource(input: batch.UntagResourceRequest): Promise<batch.UntagResourceResponse>;
   listTagsForResource(input: batch.ListTagsForResourceRequest): Promise<batch.ListTagsForResourceResponse>;

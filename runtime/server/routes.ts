@@ -5,6 +5,7 @@
 import type { BatchOperationName } from '../model/batch-api';
 import { BATCH_OPERATIONS } from './batch-wire-model.generated';
 import type { WireOperation } from './wire-model';
+import { refusalMessage } from './refused-operations';
 import { clientError, WireError } from './wire-errors';
 
 /** A request matched to an operation. */
@@ -51,7 +52,7 @@ export function matchRoute(method: string, rawPath: string): MatchedRoute {
     throw new WireError(400, 'UnknownOperationException', `no AWS Batch operation answers ${method} ${truncate(rawPath)}; operations are POST /v1/<operation in lower case>, e.g. POST /v1/submitjob, and GET|POST|DELETE /v1/tags/{resourceArn}`);
   }
   if (!route.binding.implemented) {
-    throw clientError(`operation ${route.operation} (${route.binding.method} ${route.binding.uri}) is not implemented by the batchkit local engine; it implements ${implementedOperations().join(', ')}`);
+    throw clientError(refusalMessage(route.operation, route.binding.method, route.binding.uri));
   }
   const values = route.pattern.exec(rawPath)!.slice(1);
   const uriParams: Record<string, string> = {};

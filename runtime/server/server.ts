@@ -11,8 +11,10 @@ import type { WireModel } from './wire-model';
 import { matchRoute } from './routes';
 import { assembleInput, ClientGoneError, parseJsonBody, readBody } from './request-decoding';
 import { validateShape } from './shape-validation';
-import { verifySigV4, type SigV4Options } from './sigv4-verifier';
+import { credentialScopeRegion, verifySigV4, type SigV4Options } from './sigv4-verifier';
 import { checkContentType, createRequestGuards, type RequestGuards } from './request-guards';
+import { callLogsOperation, type LogStreamSource, type LogsScope } from './logs-api';
+import { LOGS_CONTENT_TYPE, LOGS_SIGNING_NAME, logsOperationOf } from './logs-protocol';
 
 export type { SigV4Options } from './sigv4-verifier';
 import { clientError, toWireError } from './wire-errors';
@@ -31,6 +33,13 @@ export interface BatchServerOptions {
    * @default 0 - a free port, reported in `RunningBatchServer.port`
    */
   readonly port?: number;
+  /**
+   * The region this endpoint serves: a request whose SigV4 credential scope names another region
+   * is refused with a `ClientException` naming both (AWS regions are separate endpoints, and the
+   * ARNs the engine mints carry one region). Unsigned requests are served as this region.
+   * @default - the api's `scope.region` when it has one (a `LocalBatchEngine`), else any region is accepted
+   */
+  readonly region?: string;
   /**
    * Verify SigV4 signatures against these keys and refuse other requests with 403.
    * @default - no verification: any request is accepted, signed or not
@@ -60,6 +69,11 @@ export interface BatchServerOptions {
    * @default - written to standard error
    */
   readonly log?: (message: string) => void;
+  /**
+   * Where CloudWatch Logs requests (`X-Amz-Target: Logs_20140328.*`) find job output.
+   * @default - the api when it has `logStreams()` (a `LocalBatchEngine`), else Logs requests find no streams
+   */
+  readonly logs?: LogStreamSource;
   /**
    * The clock SigV4 request dates are checked against.
    * @default - the system clock
@@ -123,6 +137,9 @@ function createRequestHandler(options: BatchServerOptions, guards: RequestGuards
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const log = options.log ?? logToStderr;
   const now = options.now ?? (() => new Date());
+  const region = options.region ?? (options.api as { scope?: { region?: string } }).scope?.region;
+  const logSource = options.logs ?? (typeof (options.api as Partial<LogStreamSource>).logStreams === 'function' ? options.api as unknown as LogStreamSource : undefined);
+  const logsScope = logsScopeOf(options.api, region);
   return async (req, res) => {
     const requestId = randomUUID();
     const method = req.method ?? 'GET';
@@ -144,8 +161,17 @@ function createRequestHandler(options: BatchServerOptions, guards: RequestGuards
       const queryStart = rawUrl.indexOf('?');
       const rawPath = queryStart < 0 ? rawUrl : rawUrl.slice(0, queryStart);
       const query = new URLSearchParams(queryStart < 0 ? '' : rawUrl.slice(queryStart + 1));
+      const logsOperation = logsOperationOf(req.headers);
       if (options.sigv4) {
-        await verifySigV4({ method, rawPath, query: queryObject(query), headers: req.headers, body: body.bytes }, options.sigv4, now());
+        await verifySigV4({ method, rawPath, query: queryObject(query), headers: req.headers, body: body.bytes }, options.sigv4, now(), logsOperation && LOGS_SIGNING_NAME);
+      }
+      checkRegion(region, credentialScopeRegion(req.headers));
+      if (logsOperation !== undefined) {
+        operation = logsOperation;
+        checkContentType(operation, req.headers, body.bytes.length);
+        const result = callLogsOperation(operation, parseJsonBody(body.bytes), logSource, { ...logsScope, region: credentialScopeRegion(req.headers) ?? logsScope.region });
+        send(res, 200, requestId, JSON.stringify(result), responseHeaders, undefined, LOGS_CONTENT_TYPE);
+        return;
       }
       const route = matchRoute(method, rawPath);
       operation = route.operation;
@@ -172,16 +198,29 @@ function serializeOutput(result: unknown): string {
   return JSON.stringify(output);
 }
 
-function send(res: ServerResponse, status: number, requestId: string, body: string, extraHeaders: Readonly<Record<string, string>>, errorType?: string): void {
+function send(res: ServerResponse, status: number, requestId: string, body: string, extraHeaders: Readonly<Record<string, string>>, errorType?: string, contentType = 'application/json'): void {
   const headers: Record<string, string | number> = {
     ...extraHeaders,
-    'content-type': 'application/json',
+    'content-type': contentType,
     'content-length': Buffer.byteLength(body),
     'x-amzn-requestid': requestId,
   };
   if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
   res.writeHead(status, headers);
   res.end(body);
+}
+
+/** The region and account Logs ARNs name: the engine's, else the endpoint's region and the local engine's default account. */
+function logsScopeOf(api: BatchApi, region: string | undefined): LogsScope {
+  const scope = (api as { scope?: Partial<LogsScope> }).scope;
+  return { region: region ?? scope?.region ?? 'us-east-1', accountId: scope?.accountId ?? '123456789012' };
+}
+
+function checkRegion(served: string | undefined, signed: string | undefined): void {
+  if (served !== undefined && signed !== undefined && signed !== served) {
+    throw clientError(`the request is signed for region ${JSON.stringify(signed)} but this endpoint serves region ${JSON.stringify(served)}: `
+      + `sign for ${served}, or start another local server with --region ${signed} (AWS regions are separate)`);
+  }
 }
 
 function queryObject(query: URLSearchParams): Record<string, string | string[]> {

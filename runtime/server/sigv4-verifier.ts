@@ -39,7 +39,7 @@ export interface SignedRequest {
   readonly body: Buffer;
 }
 
-/** The signing name of AWS Batch, the only service the server speaks. */
+/** The signing name of AWS Batch, the service the server speaks besides CloudWatch Logs' reads. */
 const SERVICE = 'batch';
 const DEFAULT_MAX_SKEW_MS = 5 * 60 * 1000;
 const AUTHORIZATION_PATTERN = /^AWS4-HMAC-SHA256 Credential=([^,\s]+),\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]+)$/;
@@ -52,10 +52,23 @@ function forbidden(errorType: string, message: string): WireError {
 }
 
 /**
- * Refuses the request with AWS's error (403) unless it carries a valid, current SigV4
- * signature by one of the configured keys. `now` is injected so tests control the clock.
+ * The region of the request's SigV4 credential scope (`Credential=<key>/<date>/<region>/...` in
+ * its `Authorization` header), whether or not signatures are verified; `undefined` for a request
+ * that is not signed that way.
  */
-export async function verifySigV4(request: SignedRequest, options: SigV4Options, now: Date): Promise<void> {
+export function credentialScopeRegion(headers: IncomingHttpHeaders): string | undefined {
+  const authorization = headerValue(headers, 'authorization');
+  const match = authorization === undefined ? null : AUTHORIZATION_PATTERN.exec(authorization);
+  const region = match?.[1].split('/')[2];
+  return region ? region : undefined;
+}
+
+/**
+ * Refuses the request with AWS's error (403) unless it carries a valid, current SigV4
+ * signature by one of the configured keys, scoped to `service` (a signing name: `batch`, or
+ * `logs` for CloudWatch Logs requests). `now` is injected so tests control the clock.
+ */
+export async function verifySigV4(request: SignedRequest, options: SigV4Options, now: Date, service: string = SERVICE): Promise<void> {
   const authorization = headerValue(request.headers, 'authorization');
   if (authorization === undefined) {
     throw forbidden('MissingAuthenticationTokenException', 'Missing Authentication Token');
@@ -65,16 +78,16 @@ export async function verifySigV4(request: SignedRequest, options: SigV4Options,
     throw forbidden('IncompleteSignatureException', `Authorization header is not a SigV4 'AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...' header; got ${JSON.stringify(authorization.slice(0, 80))}`);
   }
   const [, credential, signedHeaderList, signature] = match;
-  const [accessKeyId, scopeDate, region, service, terminator, ...rest] = credential.split('/');
+  const [accessKeyId, scopeDate, region, scopeService, terminator, ...rest] = credential.split('/');
   if (terminator !== 'aws4_request' || rest.length > 0) {
-    throw forbidden('IncompleteSignatureException', `Credential must be '<access key>/<yyyymmdd>/<region>/batch/aws4_request'; got '${credential}'`);
+    throw forbidden('IncompleteSignatureException', `Credential must be '<access key>/<yyyymmdd>/<region>/${service}/aws4_request'; got '${credential}'`);
   }
   const key = options.credentials.find((c) => c.accessKeyId === accessKeyId);
   if (!key) {
     throw forbidden('UnrecognizedClientException', `The security token included in the request is invalid. (access key '${accessKeyId}' is not configured on this server)`);
   }
-  if (service !== SERVICE) {
-    throw forbidden('InvalidSignatureException', `Credential should be scoped to correct service: '${SERVICE}'; got '${service}'`);
+  if (scopeService !== service) {
+    throw forbidden('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'; got '${scopeService}'`);
   }
   if (options.region !== undefined && region !== options.region) {
     throw forbidden('InvalidSignatureException', `Credential should be scoped to a valid region, not '${region}'; this server accepts '${options.region}'`);
@@ -93,7 +106,7 @@ export async function verifySigV4(request: SignedRequest, options: SigV4Options,
   checkSkew(signingDate, amzDate, now, options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS);
   checkContentHash(request);
 
-  const expected = await expectedSignature(request, signedHeaders, { ...key, region, signingDate });
+  const expected = await expectedSignature(request, signedHeaders, { ...key, region, service, signingDate });
   const given = Buffer.from(signature, 'utf8');
   const wanted = Buffer.from(expected, 'utf8');
   if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) {
@@ -142,14 +155,14 @@ function formatAmzDate(date: Date): string {
 async function expectedSignature(
   request: SignedRequest,
   signedHeaders: string[],
-  signing: { accessKeyId: string; secretAccessKey: string; region: string; signingDate: Date },
+  signing: { accessKeyId: string; secretAccessKey: string; region: string; service: string; signingDate: Date },
 ): Promise<string> {
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     headers[name] = headerValue(request.headers, name) ?? '';
   }
   const signer = new SignatureV4({
-    service: SERVICE,
+    service: signing.service,
     region: signing.region,
     credentials: { accessKeyId: signing.accessKeyId, secretAccessKey: signing.secretAccessKey },
     sha256: NodeSha256,

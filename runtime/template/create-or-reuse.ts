@@ -8,7 +8,7 @@ import type { BatchApi } from '../model/batch-api';
 import { BatchClientException } from '../model/batch-api';
 
 /** The Batch resource types the loader creates. */
-export type CfnBatchResourceType = 'AWS::Batch::ComputeEnvironment' | 'AWS::Batch::JobQueue' | 'AWS::Batch::JobDefinition';
+export type CfnBatchResourceType = 'AWS::Batch::SchedulingPolicy' | 'AWS::Batch::ComputeEnvironment' | 'AWS::Batch::JobQueue' | 'AWS::Batch::JobDefinition';
 
 /** The resource in the api and whether this call created it. */
 export interface CreatedOrReused {
@@ -23,6 +23,13 @@ export interface CreatedOrReused {
  */
 export async function createOrReuse(api: BatchApi, type: CfnBatchResourceType, name: string, input: Record<string, unknown>): Promise<CreatedOrReused> {
   switch (type) {
+    case 'AWS::Batch::SchedulingPolicy': {
+      const arns = ((await api.listSchedulingPolicies({})).schedulingPolicies ?? []).map((policy) => policy.arn!).filter((arn) => nameOf(arn) === name);
+      const existing = arns.length > 0 ? (await api.describeSchedulingPolicies({ arns })).schedulingPolicies?.[0] : undefined;
+      if (existing) return reuse(existing.arn!, existing, input, `scheduling policy '${name}'`);
+      const created = await api.createSchedulingPolicy(input as unknown as batch.CreateSchedulingPolicyRequest);
+      return { arn: created.arn!, status: 'created' };
+    }
     case 'AWS::Batch::ComputeEnvironment': {
       const existing = (await api.describeComputeEnvironments({ computeEnvironments: [name] })).computeEnvironments?.[0];
       if (existing) return reuse(existing.computeEnvironmentArn!, existing, input, `compute environment '${name}'`);

@@ -3,7 +3,8 @@
  * `BatchApi`, usually the local engine: its compute environments, job queues and job
  * definitions are created through the API the way CloudFormation would create them on AWS.
  * What the engine does not model (IAM roles, subnets, ...) becomes recorded placeholders;
- * what the loader cannot do faithfully becomes findings, never a silent omission.
+ * what the loader cannot do faithfully becomes findings, never a silent omission. Images of CDK
+ * assets are built locally when the jobs run as containers (see docker-assets.ts).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -11,13 +12,16 @@ import type { BatchApi } from '../model/batch-api';
 import { BATCH_OPERATIONS, BATCH_SHAPES } from '../server/batch-wire-model.generated';
 import { validateShape } from '../server/shape-validation';
 import type { WireModel } from '../server/wire-model';
+import { assetManifestBeside } from './asset-manifest';
 import { cfnToApi } from './cfn-to-api';
+import { AssetImageBuilds, type AssetImage, type AssetImageOptions } from './docker-assets';
 import { resolveIntrinsics } from './intrinsics';
 import { createOrReuse, type CfnBatchResourceType } from './create-or-reuse';
 import { templateReferenceResolver, type CfnResource, type CfnTemplate, type PlaceholderValue, type TemplateScope } from './template-references';
 
 export type { CfnBatchResourceType } from './create-or-reuse';
 export type { PlaceholderValue } from './template-references';
+export type { AssetImage, AssetImageOptions, ImageBuildCli } from './docker-assets';
 
 /** Options of {@link loadTemplate}. */
 export interface LoadTemplateOptions {
@@ -41,6 +45,13 @@ export interface LoadTemplateOptions {
    * @default - every parameter takes its default
    */
   readonly parameters?: Record<string, string>;
+  /**
+   * Builds the images of CDK Docker image assets (`ContainerImage.fromAsset`) with this container
+   * CLI, from the build contexts the asset manifest names, and registers the job definitions
+   * using them with the local tags. Give it when the jobs run as containers.
+   * @default - asset images are not built: job definitions keep the ECR image URIs they will have once published
+   */
+  readonly assetImages?: AssetImageOptions;
 }
 
 /** A Batch resource of the template, now present in the api. */
@@ -81,6 +92,8 @@ export interface LoadReport {
   readonly findings: TemplateFinding[];
   /** Stand-ins used for references outside AWS Batch. */
   readonly placeholders: PlaceholderValue[];
+  /** Images of CDK assets the job definitions use, built or found locally (with `assetImages` only). */
+  readonly assetImages: AssetImage[];
 }
 
 /** The template file cannot be used: unreadable, not JSON, or not a CloudFormation template. */
@@ -105,6 +118,7 @@ interface BatchTypeMapping {
 }
 
 const BATCH_TYPES: readonly BatchTypeMapping[] = [
+  { type: 'AWS::Batch::SchedulingPolicy', input: 'CreateSchedulingPolicyRequest', nameProperty: 'Name', deploymentOnly: [] },
   { type: 'AWS::Batch::ComputeEnvironment', input: 'CreateComputeEnvironmentRequest', nameProperty: 'ComputeEnvironmentName', deploymentOnly: ['ReplaceComputeEnvironment', 'UpdatePolicy', 'ComputeResources.UpdateToLatestImageVersion'] },
   { type: 'AWS::Batch::JobQueue', input: 'CreateJobQueueRequest', nameProperty: 'JobQueueName', deploymentOnly: [] },
   { type: 'AWS::Batch::JobDefinition', input: 'RegisterJobDefinitionRequest', nameProperty: 'JobDefinitionName', deploymentOnly: ['ResourceRetentionPolicy'] },
@@ -115,13 +129,16 @@ export async function loadTemplate(api: BatchApi, source: string | object, optio
   const template = (typeof source === 'string' ? readTemplateFile(source) : source) as CfnTemplate;
   const templateName = typeof source === 'string' ? source : '<object>';
   const resources = template.Resources ?? {};
-  const report: LoadReport = { template: templateName, resources: [], findings: [], placeholders: [] };
+  const report: LoadReport = { template: templateName, resources: [], findings: [], placeholders: [], assetImages: [] };
   const scope: TemplateScope = {
     partition: 'aws',
     region: options.region ?? 'us-east-1',
     accountId: options.accountId ?? '123456789012',
     stackName: options.stackName ?? (typeof source === 'string' ? basename(source).replace(/\.template\.json$|\.json$/, '') : 'LocalStack'),
   };
+  const assetImages = options.assetImages
+    ? new AssetImageBuilds(options.assetImages, options.assetImages.manifestFile ?? (typeof source === 'string' ? assetManifestBeside(source) : undefined), scope)
+    : undefined;
   const createdArns = new Map<string, string>();
   let currentLogicalId: string | undefined;
   const finding = (level: TemplateFinding['level'], property: string | undefined, message: string): void => {
@@ -147,6 +164,9 @@ export async function loadTemplate(api: BatchApi, source: string | object, optio
         continue;
       }
       const { name, input } = apiRequest(kind, logicalId, resource, (properties) => resolveIntrinsics(properties, resolver, ''), (path, message) => finding('warning', path, message));
+      if (assetImages && kind.type === 'AWS::Batch::JobDefinition' && !await assetImages.localizeImages(input, (level, path, message) => finding(level, path, `${level === 'error' ? `${logicalId} (${kind.type}) was not created: ` : ''}${message}`))) {
+        continue;
+      }
       try {
         const validated = validateShape(MODEL, kind.input, input, '') as Record<string, unknown>;
         const { arn, status } = await createOrReuse(api, kind.type, name, validated);
@@ -158,6 +178,7 @@ export async function loadTemplate(api: BatchApi, source: string | object, optio
       }
     }
   }
+  report.assetImages.push(...(assetImages?.images ?? []));
   return report;
 }
 

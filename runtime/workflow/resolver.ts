@@ -38,6 +38,10 @@ export interface ConstructResource {
 /** Prefix of construct references in workflows. */
 export const CONSTRUCT_REFERENCE_PREFIX = 'cdk:';
 
+// `Resource` and `Default` are the ids of a construct's default child (an L1 under its L2, an L2
+// composed by a batchkit construct): a reference names the construct the user declared.
+const STRUCTURAL_PATH_SUFFIX = /(\/(Resource|Default))+$/;
+
 const RESOURCE_TYPES: Record<ReferenceKind, string> = {
   jobQueue: 'AWS::Batch::JobQueue',
   jobDefinition: 'AWS::Batch::JobDefinition',
@@ -85,7 +89,7 @@ export class ConstructReferenceResolver implements ReferenceResolver {
     if (!reference.startsWith(CONSTRUCT_REFERENCE_PREFIX)) {
       return reference;
     }
-    const wanted = reference.slice(CONSTRUCT_REFERENCE_PREFIX.length).replace(/(\/Resource)+$/, '');
+    const wanted = reference.slice(CONSTRUCT_REFERENCE_PREFIX.length).replace(STRUCTURAL_PATH_SUFFIX, '');
     const candidates = this.resources.filter((r) => r.type === RESOURCE_TYPES[kind]);
     const matches = candidates.filter((r) => matchesConstruct(r, wanted));
     if (matches.length === 0) {
@@ -124,12 +128,12 @@ function matchesConstruct(resource: ConstructResource, wanted: string): boolean 
   if (resource.logicalId === wanted) {
     return true;
   }
-  const path = resource.constructPath?.replace(/(\/Resource)+$/, '');
+  const path = resource.constructPath?.replace(STRUCTURAL_PATH_SUFFIX, '');
   return path !== undefined && (path === wanted || path.endsWith(`/${wanted}`));
 }
 
 function constructId(resource: ConstructResource): string {
-  return resource.constructPath?.replace(/(\/Resource)+$/, '') ?? resource.logicalId;
+  return resource.constructPath?.replace(STRUCTURAL_PATH_SUFFIX, '') ?? resource.logicalId;
 }
 
 function resourcesOfTemplate(template: unknown, physicalId: (logicalId: string) => string | undefined): ConstructResource[] {

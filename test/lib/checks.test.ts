@@ -194,6 +194,37 @@ describe('BatchChecks aspect on plain aws-batch apps', () => {
     expect(() => app.synth()).toThrow(/job definition 'Job' asks for 4 vCPUs but queue 'Raw' offers at most 2 \(m5.large\)/);
   });
 
+  test('fails when plain L2 names break Batch\'s name rule or a container asks for under 4 MiB', () => {
+    const { app, stack, vpc } = newStack();
+    const ce = new batch.ManagedEc2EcsComputeEnvironment(stack, 'Ce', { vpc });
+    new batch.JobQueue(stack, 'Queue', { jobQueueName: 'my queue', computeEnvironments: [{ computeEnvironment: ce, order: 1 }] });
+    new batch.EcsJobDefinition(stack, 'Job', {
+      jobDefinitionName: 'job!',
+      container: new batch.EcsEc2ContainerDefinition(stack, 'Container', { image: IMAGE, cpu: 1, memory: Size.mebibytes(2) }),
+    });
+    Aspects.of(app).add(new BatchChecks());
+    expect(() => app.synth()).toThrow(new RegExp([
+      "queue 'Queue' has name 'my queue' but expected 1 to 128 characters",
+      "job definition 'Job' has name 'job!' but expected 1 to 128 characters",
+      "job definition 'Job' asks for 2 MiB of memory but Batch expects at least 4",
+    ].map((m) => `[\\s\\S]*${m}`).join('')));
+  });
+
+  test('attaches its checks once to a plain resource, even when added twice', () => {
+    const { app, stack } = newStack();
+    new batch.CfnJobDefinition(stack, 'Job', { type: 'container', jobDefinitionName: 'bad name', containerProperties: { image: 'x' } });
+    Aspects.of(app).add(new BatchChecks());
+    Aspects.of(stack).add(new BatchChecks());
+    let message = '';
+    try {
+      app.synth();
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/job definition 'Job' has name 'bad name'/);
+    expect(message.match(/has name 'bad name'/g)).toHaveLength(1);
+  });
+
   test('passes a sound plain L2 app and leaves batchkit constructs to their own checks', () => {
     const { app, stack, vpc } = newStack();
     const ce = new batch.ManagedEc2EcsComputeEnvironment(stack, 'Ce', { vpc });

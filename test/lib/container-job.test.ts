@@ -4,6 +4,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { BatchJobDefinitionBase, BatchQueue, CpuArchitecture, Ec2Compute, Ec2ContainerJob, FargateCompute, FargateContainerJob } from '../../lib';
 import { IMAGE, newStack } from './fixtures';
 
@@ -23,7 +24,7 @@ describe('Ec2ContainerJob', () => {
       retryStrategies: [batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.custom({ onExitCode: '1*' }))],
       timeout: Duration.minutes(30),
     });
-    expect(job).toBeInstanceOf(batch.JobDefinitionBase);
+    expect(job.ecsJobDefinition).toBeInstanceOf(batch.EcsJobDefinition);
     Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
       JobDefinitionName: 'etl',
       Type: 'container',
@@ -39,6 +40,44 @@ describe('Ec2ContainerJob', () => {
       },
       Tags: { 'batchkit:component': 'job-definition' },
     });
+  });
+
+  test('keeps the logical id of a resource declared directly under it, though the L2 it composes sits between', () => {
+    // GIVEN
+    const { stack } = newStack();
+    const bare = newStack().stack;
+    // WHEN
+    const job = new Ec2ContainerJob(stack, 'Etl', { image: IMAGE });
+    const direct = new batch.CfnJobDefinition(new Construct(bare, 'Etl'), 'Resource', { type: 'container' });
+    // THEN
+    expect(stack.resolve(job.jobDefinitionArn)).toEqual({ Ref: bare.getLogicalId(direct) });
+  });
+
+  test('is an IJobDefinition whose retry strategies reach its resource', () => {
+    const { stack } = newStack();
+    const job: batch.IJobDefinition = new Ec2ContainerJob(stack, 'Etl', { image: IMAGE, retryAttempts: 2 });
+    job.addRetryStrategy(batch.RetryStrategy.of(batch.Action.RETRY, batch.Reason.SPOT_INSTANCE_RECLAIMED));
+    expect(job.retryAttempts).toBe(2);
+    expect(job.retryStrategies).toHaveLength(1);
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      RetryStrategy: { Attempts: 2, EvaluateOnExit: [{ Action: 'RETRY', OnStatusReason: 'Host EC2*' }] },
+    });
+  });
+
+  test('fails when its name breaks Batch\'s name rule', () => {
+    const { app, stack } = newStack();
+    new Ec2ContainerJob(stack, 'Spaced', { jobDefinitionName: 'nightly etl', image: IMAGE });
+    new Ec2ContainerJob(stack, 'Shouted', { jobDefinitionName: 'etl!', image: IMAGE });
+    expect(() => app.synth()).toThrow(new RegExp([
+      "\\[Test/Spaced\\] job definition 'Spaced' has name 'nightly etl' but expected 1 to 128 characters, starting with a letter or digit, then letters, digits, hyphens or underscores",
+      "\\[Test/Shouted\\] job definition 'Shouted' has name 'etl!' but expected",
+    ].join('[\\s\\S]*')));
+  });
+
+  test('fails when it asks for less memory than Batch\'s minimum of 4 MiB', () => {
+    const { app, stack } = newStack();
+    new Ec2ContainerJob(stack, 'Tiny', { image: IMAGE, memory: Size.mebibytes(2) });
+    expect(() => app.synth()).toThrow(/\[Test\/Tiny\] job definition 'Tiny' asks for 2 MiB of memory but Batch expects at least 4/);
   });
 
   test('gives each job definition its own job role and shares one execution role per stack', () => {
@@ -169,6 +208,13 @@ describe('grants', () => {
 });
 
 describe('imported job definitions', () => {
+  test('fails when a retry strategy is added to one', () => {
+    const { stack } = newStack();
+    const imported = BatchJobDefinitionBase.fromJobDefinitionName(stack, 'Legacy', 'legacy-job');
+    expect(() => imported.addRetryStrategy(batch.RetryStrategy.of(batch.Action.EXIT, batch.Reason.CANNOT_PULL_CONTAINER)))
+      .toThrow(/job definition 'Test\/Legacy' is imported by name \('legacy-job'\): add retry strategies where it is registered/);
+  });
+
   test('grant submit on every revision of the name', () => {
     const { stack, vpc } = newStack();
     const queue = new BatchQueue(stack, 'Q', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })] });
@@ -194,6 +240,26 @@ describe('FargateContainerJob', () => {
         ResourceRequirements: [{ Type: 'MEMORY', Value: '1024' }, { Type: 'VCPU', Value: '0.5' }],
       },
     });
+  });
+});
+
+describe('Fargate ephemeral storage', () => {
+  test('is given to the task when Fargate accepts the size', () => {
+    const { stack } = newStack();
+    new FargateContainerJob(stack, 'Scratch', { image: IMAGE, ephemeralStorage: Size.gibibytes(21) });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', { ContainerProperties: { EphemeralStorage: { SizeInGiB: 21 } } });
+  });
+
+  test('fails when it is below 21 GiB, naming the job definition and the prop', () => {
+    const { app, stack } = newStack();
+    new FargateContainerJob(stack, 'Scratch', { image: IMAGE, ephemeralStorage: Size.gibibytes(20) });
+    expect(() => app.synth()).toThrow(/\[Test\/Scratch\] job definition 'Scratch' asks for 20 GiB of ephemeral storage but Fargate accepts 21..200 GiB \(ephemeralStorage\)/);
+  });
+
+  test('fails when it is above 200 GiB', () => {
+    const { app, stack } = newStack();
+    new FargateContainerJob(stack, 'Huge', { image: IMAGE, ephemeralStorage: Size.tebibytes(1) });
+    expect(() => app.synth()).toThrow(/job definition 'Huge' asks for 1024 GiB of ephemeral storage but Fargate accepts 21..200 GiB/);
   });
 });
 

@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Duration, Token } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { BatchQueue, Ec2Compute, FargateCompute, UnmanagedCompute } from '../../lib';
 import { instanceType, newStack, warningsAbout } from './fixtures';
@@ -42,10 +42,47 @@ describe('BatchQueue', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobQueue', { SchedulingPolicyArn: stack.resolve(policy.schedulingPolicyArn) });
   });
 
-  test('fails when the stuck-job time limit is under 10 minutes', () => {
+  test('fails when the stuck-job time limit is under 10 minutes, saying so once', () => {
     const { app, stack, vpc } = newStack();
     new BatchQueue(stack, 'Impatient', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })], cancelStuckJobsAfter: Duration.minutes(5) });
-    expect(() => app.synth()).toThrow(/\[Test\/Impatient\] queue 'Impatient' has a job state time limit of 300 seconds but Batch expects 600..86400/);
+    let message = '';
+    try {
+      app.synth();
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/\[Test\/Impatient\] queue 'Impatient' has a job state time limit of 300 seconds but Batch expects 600..86400/);
+    expect(message.match(/job state time limit/g)).toHaveLength(1);
+  });
+
+  test('fails when the stuck-job time limit is over 24 hours', () => {
+    const { app, stack, vpc } = newStack();
+    new BatchQueue(stack, 'Patient', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })], cancelStuckJobsAfter: Duration.days(2) });
+    expect(() => app.synth()).toThrow(/queue 'Patient' has a job state time limit of 172800 seconds but Batch expects 600..86400/);
+  });
+
+  test('states a stuck-job time limit known only at deploy time on its resource, which the L2 would refuse', () => {
+    // GIVEN a limit from a parameter
+    const seconds = Token.asNumber({ Ref: 'StuckSeconds' });
+    // THEN the L2 compares the token's placeholder number with 600..86400 and refuses it
+    const plain = newStack();
+    expect(() => new batch.JobQueue(plain.stack, 'Q', {
+      computeEnvironments: [{ computeEnvironment: new Ec2Compute(plain.stack, 'C', { vpc: plain.vpc }), order: 1 }],
+      jobStateTimeLimitActions: [{ maxTime: Duration.seconds(seconds), reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY }],
+    })).toThrow(/maxTime must be between 600 and 86400 seconds/);
+    // WHEN
+    const { stack, vpc } = newStack();
+    new BatchQueue(stack, 'Tunable', { computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })], cancelStuckJobsAfter: Duration.seconds(seconds) });
+    // THEN batchkit renders it on the resource for CloudFormation to resolve
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobQueue', {
+      JobStateTimeLimitActions: [1, 2, 3].map(() => ({ Action: 'CANCEL', MaxTimeSeconds: { Ref: 'StuckSeconds' }, Reason: Match.anyValue(), State: 'RUNNABLE' })),
+    });
+  });
+
+  test('fails when its name breaks Batch\'s name rule', () => {
+    const { app, stack, vpc } = newStack();
+    new BatchQueue(stack, 'Named', { jobQueueName: 'high priority', computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })] });
+    expect(() => app.synth()).toThrow(/\[Test\/Named\] queue 'Named' has name 'high priority' but expected 1 to 128 characters, starting with a letter or digit, then letters, digits, hyphens or underscores/);
   });
 
   test('fails when a queue holds four compute environments', () => {

@@ -1,5 +1,6 @@
 import { Size } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { BatchQueue, Ec2Compute, MultiNodeJob, NodeGroup } from '../../lib';
 import { IMAGE, instanceType, newStack } from './fixtures';
@@ -24,6 +25,29 @@ describe('MultiNodeJob', () => {
         ],
       },
     });
+  });
+
+  test('states numNodes and the instance types on its resource, which its L2 renders otherwise', () => {
+    // GIVEN node groups that leave node 2 out
+    const plain = newStack();
+    const containers = [[0, 1], [3, 3]].map(([startNode, endNode], i) => ({
+      startNode, endNode, container: new batch.EcsEc2ContainerDefinition(plain.stack, `C${i}`, { image: IMAGE, cpu: 1, memory: Size.gibibytes(1) }),
+    }));
+    // THEN the L2 alone sums the ranges (3, hiding the gap) and gives no range an instance type
+    new batch.MultiNodeJobDefinition(plain.stack, 'Plain', { containers });
+    const rendered = Object.values(Template.fromStack(plain.stack).findResources('AWS::Batch::JobDefinition'))[0].Properties.NodeProperties;
+    expect(rendered.NumNodes).toBe(3);
+    expect(rendered.NodeRangeProperties.map((r: { Container: { InstanceType?: string } }) => r.Container.InstanceType)).toEqual([undefined, undefined]);
+    // WHEN batchkit declares the same ranges
+    const { app, stack } = newStack();
+    const job = new MultiNodeJob(stack, 'Gap', { numNodes: 4, nodeGroups: [group(0, 1, 'c6i.xlarge'), group(3, 3, 'c6i.2xlarge')] });
+    // THEN its resource says what the user said, so the layout check can see the gap
+    expect(job.multiNodeJobDefinition).toBeInstanceOf(batch.MultiNodeJobDefinition);
+    expect(stack.resolve((job.multiNodeJobDefinition.node.defaultChild as batch.CfnJobDefinition).nodeProperties)).toMatchObject({
+      numNodes: 4,
+      nodeRangeProperties: [{ targetNodes: '0:1', container: { instanceType: 'c6i.xlarge' } }, { targetNodes: '3:3', container: { instanceType: 'c6i.2xlarge' } }],
+    });
+    expect(() => app.synth()).toThrow(/job definition 'Gap' leaves node\(s\) 2 without a node group/);
   });
 
   test('fails when node ranges overlap', () => {

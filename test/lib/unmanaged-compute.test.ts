@@ -50,6 +50,41 @@ describe('UnmanagedCompute', () => {
     });
   });
 
+  test('launches the instances from a launch template that requires IMDSv2', () => {
+    const { stack, vpc } = newStack();
+    const compute = new UnmanagedCompute(stack, 'Own');
+    compute.addInstances('Instances', { vpc, instanceType: instanceType('m6i.xlarge') });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::AutoScaling::LaunchConfiguration', 0);
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ InstanceType: 'm6i.xlarge', MetadataOptions: { HttpTokens: 'required' } }),
+    });
+  });
+
+  test('puts the instances of one VPC in one security group of its own that lets them reach each other', () => {
+    // GIVEN
+    const { stack, vpc } = newStack();
+    const compute = new UnmanagedCompute(stack, 'Own');
+    // WHEN two groups of instances join
+    compute.addInstances('Small', { vpc, instanceType: instanceType('m6i.xlarge') });
+    compute.addInstances('Large', { vpc, instanceType: instanceType('m6i.4xlarge') });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 1);
+    const [group] = Object.keys(template.findResources('AWS::EC2::SecurityGroup'));
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: '-1', GroupId: { 'Fn::GetAtt': [group, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [group, 'GroupId'] },
+    });
+    expect(compute.attachedInstanceTypes).toEqual(['m6i.xlarge', 'm6i.4xlarge']);
+  });
+
+  test('lets the instances reach each other only when asked to', () => {
+    const { stack, vpc } = newStack();
+    const compute = new UnmanagedCompute(stack, 'Own', { allowNodeToNodeTraffic: false });
+    compute.addInstances('Instances', { vpc, instanceType: instanceType('m6i.xlarge') });
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+  });
+
   test('judges jobs against the attached instances', () => {
     const { app, stack, vpc } = newStack();
     const compute = new UnmanagedCompute(stack, 'Own');

@@ -15,7 +15,7 @@ import { loadTemplate, TemplateReadError, type LoadReport } from '../../template
 import { ACCESS_KEYS_VARIABLE, readAccessKeys, type ServerAccessKeys } from '../access-keys';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { createOutput, formatTable, type Output } from '../output';
-import { assetImagesFor, LAUNCHER_HELP, launcherKindOf, lockDataDir } from '../targets';
+import { assetImagesFor, GPUS_HELP, hostCapacityOf, LAUNCHER_HELP, launcherKindOf, localCapacityOf, lockDataDir, MEMORY_HELP, VCPUS_HELP } from '../targets';
 
 /** Options of `batchkit local serve`, as commander parses them. */
 export interface LocalServeOptions {
@@ -41,6 +41,16 @@ export interface LocalServeOptions {
   readonly launcher?: string;
   /** `--json`. @default false */
   readonly json?: boolean;
+  /** `--region`: the region of every ARN, and the only region requests may be signed for. @default 'us-east-1' */
+  readonly region?: string;
+  /** `--account-id`: the account of every ARN. @default '123456789012' */
+  readonly accountId?: string;
+  /** `--vcpus`, unparsed: vCPUs each compute environment may use. @default - this host's cores */
+  readonly vcpus?: string;
+  /** `--memory` in MiB, unparsed: memory each compute environment may use. @default - this host's memory */
+  readonly memory?: string;
+  /** `--gpus`, unparsed: GPUs each compute environment may hand out. @default 0 */
+  readonly gpus?: string;
 }
 
 /** The line `--json` prints once the server listens. */
@@ -77,6 +87,11 @@ export function registerLocalServe(program: Command): void {
     .option('--template <file>', 'create the Batch resources of a synthesized template (repeatable)', collect)
     .option('--data-dir <dir>', 'where the engine keeps jobs and resources across restarts', DEFAULT_DATA_DIR)
     .option('--launcher <kind>', LAUNCHER_HELP)
+    .option('--vcpus <n>', VCPUS_HELP)
+    .option('--memory <MiB>', MEMORY_HELP)
+    .option('--gpus <n>', GPUS_HELP)
+    .option('--region <region>', 'region of every ARN; requests signed for another region are refused (default: us-east-1)')
+    .option('--account-id <id>', 'twelve-digit account of every ARN (default: 123456789012)')
     .option('--access-key-file <file>', `verify SigV4 signatures with the keys of this file: '<id>:<secret>' lines, '#' comments; it must be yours and mode 600 (also: ${ACCESS_KEYS_VARIABLE}=id:secret,...)`)
     .option('--access-key <id:secret>', 'verify SigV4 signatures, accepting this key (repeatable); visible to every local user through ps: prefer --access-key-file', collect)
     .option('--insecure-no-auth', 'allow a --host other machines can reach without access keys: anyone who reaches it can run commands as you')
@@ -112,6 +127,7 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
   keys.warnings.forEach((warning) => output.warn(`${output.style.yellow('warning')}: ${warning}`));
   const templates = (options.template ?? []).map((file) => checkReadable(file));
   const launcher = launcherKindOf(options.launcher);
+  const hostCapacity = hostCapacityOf(localCapacityOf(options));
   const dataDir = resolve(options.dataDir);
   // Listen for signals before anything is announced, so a signal sent as soon as the endpoint
   // is printed (or during start-up) still stops cleanly instead of killing the process.
@@ -123,12 +139,12 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
     // The same lock `run --local` takes: two engines on one data directory would each end the
     // other's running jobs as interrupted.
     unlock = lockDataDir(dataDir);
-    engine = await LocalBatchEngine.open({ dataDir, launcher });
+    engine = await LocalBatchEngine.open({ dataDir, launcher, hostCapacity, region: options.region, accountId: options.accountId });
     output.info(`jobs run as ${engine.launcherDescription}`);
     const reports: LoadReport[] = [];
     const assetImages = assetImagesFor(engine, (line) => output.info(line));
     for (const template of templates) {
-      reports.push(await loadTemplate(engine, template, { assetImages }).catch((err: unknown) => {
+      reports.push(await loadTemplate(engine, template, { assetImages, region: engine.scope.region, accountId: engine.scope.accountId }).catch((err: unknown) => {
         throw err instanceof TemplateReadError ? new CliError(err.message, EXIT_USAGE) : err;
       }));
     }

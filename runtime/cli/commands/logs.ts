@@ -1,12 +1,12 @@
 /**
  * `batchkit logs <run> <step>[:index]`: the output of one job of a run. On the local engine it
- * prints the attempt's log file; on AWS it reads the attempt's CloudWatch Logs stream; on another
- * endpoint it names the stream.
+ * prints the attempt's log file; on AWS, and on an endpoint (`batchkit local serve` answers
+ * CloudWatch Logs' read operations too), it reads the attempt's CloudWatch Logs stream.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
-import { DescribeJobsCommand, type JobDetail } from '@aws-sdk/client-batch';
+import { DescribeJobsCommand, type AttemptDetail, type JobDetail } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { readEventLog } from '../../engine/event-log';
 import { runStatus, type StepReport } from '../../workflow';
@@ -15,7 +15,7 @@ import { logGroupOf, writeLogStream } from '../cloudwatch-logs';
 import { createOutput, type Output } from '../output';
 import { logLocation, type LogLocation } from '../run-summary';
 import { addRunOptions, cliErrorOf, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
-import { addTargetOptions, openTarget, type TargetSpec } from '../targets';
+import { addTargetOptions, openTarget, sdkClientConfig, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit logs`. */
 export interface LogsFlags extends RunCommandFlags {
@@ -35,9 +35,9 @@ export interface LogsDocument {
   readonly jobId: string;
   /** Attempt whose output this is, from 1. */
   readonly attempt: number;
-  /** Where the output is: stream name, plus the file (local) or log group (AWS). */
+  /** Where the output is: stream name, plus the file (local) or log group (AWS or an endpoint). */
   readonly log: LogLocation;
-  /** The output itself (local engine and AWS; one line per CloudWatch event). @default - not fetched (another endpoint) */
+  /** The output itself (one line per CloudWatch event on AWS or an endpoint). @default - not kept (plain output, streamed from CloudWatch Logs) */
   readonly content?: string;
 }
 
@@ -45,7 +45,7 @@ export interface LogsDocument {
 export function registerLogs(program: Command): void {
   const command = program
     .command('logs')
-    .description("print a job's output: its log file on the local engine, its CloudWatch Logs stream on AWS")
+    .description("print a job's output: its log file on the local engine, its CloudWatch Logs stream on AWS or an endpoint")
     .argument('<run>', 'run id (printed by `batchkit run`)')
     .argument('<step>', 'step name, or <step>:<index> for one child of an array step')
     .option('--attempt <n>', 'which attempt, from 1 (default: the last one)');
@@ -57,7 +57,9 @@ Examples:
   $ batchkit logs nightly-20260101T020000-k3x9 transform:17 --attempt 1
   $ batchkit logs nightly-20260101T020000-k3x9 merge --json | jq -r .log.logStreamName
 
-On AWS the output is read from CloudWatch Logs (needs logs:GetLogEvents).
+On AWS the output is read from CloudWatch Logs (needs logs:GetLogEvents); with --endpoint
+(or a run started with it), from that endpoint's CloudWatch Logs API, which
+\`batchkit local serve\` answers.
 
 Exit codes: 0 the output was found, 1 the job has not started (no output yet) or its
 log stream cannot be read, 2 bad usage, unknown run, step or index.`)
@@ -80,15 +82,15 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
   const spec = targetForRun(flags, journalDir, runId);
   const detail = await jobDetailOf(jobId, spec, journalDir, runId);
   const attempts = detail?.attempts ?? [];
-  const lastFinished = attempts[attempts.length - 1]?.container?.logStreamName;
+  const lastFinished = attemptStream(attempts[attempts.length - 1]);
   // A running attempt is not in `attempts` yet; its stream is the container's.
-  const current = detail?.container?.logStreamName;
+  const current = currentStream(detail);
   const attempt = attemptWanted ?? (current && current !== lastFinished ? attempts.length + 1 : Math.max(attempts.length, 1));
   const stream = attemptWanted !== undefined
-    ? attempts[attemptWanted - 1]?.container?.logStreamName
+    ? attemptStream(attempts[attemptWanted - 1])
     : current ?? lastFinished ?? (arrayIndex === undefined ? step.logStreamName : undefined);
   const located = logLocation(spec, stream);
-  const log = located?.logGroupName ? { ...located, logGroupName: logGroupOf(detail) } : located;
+  const log = located && located.file === undefined ? { ...located, logGroupName: logGroupOf(detail) } : located;
   if (!log) {
     const which = attemptWanted !== undefined ? `attempt ${attemptWanted} of ` : '';
     throw new CliError(`${which}job ${jobId} (${stepArgument}) has no output yet: status ${detail?.status ?? step.status}, ${attempts.length} attempt(s) made`, EXIT_WORK_FAILED);
@@ -102,19 +104,18 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
     content = readLogFile(log.file);
     header(log.file);
     if (!output.json) output.stdout.write(content);
-  } else if (log.logGroupName) {
-    header(`CloudWatch Logs group ${log.logGroupName}, stream ${log.logStreamName}`);
+  } else {
+    const group = log.logGroupName!;
+    header(`CloudWatch Logs group ${group}, stream ${log.logStreamName}${spec.endpoint ? ` on ${spec.endpoint}` : ''}`);
     const lines: string[] = [];
-    // The SDK's default chain, as for Batch; it also honours AWS_ENDPOINT_URL.
-    const logs = new CloudWatchLogsClient({ region: spec.region });
+    // The Batch client's endpoint, region and credentials; on AWS the SDK's default chain, which also honours AWS_ENDPOINT_URL.
+    const logs = new CloudWatchLogsClient(sdkClientConfig(spec));
     try {
-      await writeLogStream(logs, log.logGroupName, log.logStreamName, (line) => (output.json ? lines.push(line) : output.stdout.write(`${line}\n`)));
+      await writeLogStream(logs, group, log.logStreamName, (line) => (output.json ? lines.push(line) : output.stdout.write(`${line}\n`)));
     } finally {
       logs.destroy();
     }
     content = output.json ? lines.map((line) => `${line}\n`).join('') : undefined;
-  } else {
-    output.plain(`${stepArgument} (job ${jobId}), attempt ${attempt}: log stream ${log.logStreamName} on ${spec.endpoint}`);
   }
   output.document({ runId, step: step.step, arrayIndex, jobId, attempt, log, content } satisfies LogsDocument);
   return EXIT_OK;
@@ -152,6 +153,16 @@ function latestLocalDetail(eventLog: string, jobId: string): JobDetail | undefin
     else if (detail.jobId?.startsWith(`${jobId}#`) && detail.nodeDetails?.isMainNode) mainNode = detail;
   }
   return exact?.container || !mainNode ? exact : mainNode;
+}
+
+/** An attempt's stream: its container's, or (an ECS task job) its task's essential container's. */
+function attemptStream(attempt: AttemptDetail | undefined): string | undefined {
+  return attempt?.container?.logStreamName ?? attempt?.taskProperties?.[0]?.containers?.find((c) => c.logStreamName)?.logStreamName;
+}
+
+/** The latest attempt's stream, running or not: the container's, or an ECS task job's essential container's. */
+function currentStream(detail: JobDetail | undefined): string | undefined {
+  return detail?.container?.logStreamName ?? detail?.ecsProperties?.taskProperties?.[0]?.containers?.find((c) => c.logStreamName)?.logStreamName;
 }
 
 function parseStepArgument(argument: string, steps: readonly StepReport[]): { step: StepReport; arrayIndex?: number } {

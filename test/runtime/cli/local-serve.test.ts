@@ -86,7 +86,7 @@ describe('batchkit local serve', () => {
       expect(ready.findings).toEqual([]);
       expect(ready.resources).toEqual(expect.arrayContaining([
         expect.objectContaining({ type: 'AWS::Batch::JobQueue', name: 'batchkit-urgent', constructPath: 'BatchkitExample/Urgent/Resource', status: 'created' }),
-        expect.objectContaining({ type: 'AWS::Batch::JobDefinition', name: 'batchkit-etl', constructPath: 'BatchkitExample/Etl/Resource', status: 'created' }),
+        expect.objectContaining({ type: 'AWS::Batch::JobDefinition', name: 'batchkit-etl', constructPath: 'BatchkitExample/Etl/Default/Resource', status: 'created' }),
       ]));
       // WHEN jobs of the example run (the ETL job asks for 4 vCPUs and 8 GiB, more than a CI machine has: scaled down)
       const etl = await batch.send(new SubmitJobCommand({

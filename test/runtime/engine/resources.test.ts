@@ -11,7 +11,7 @@ describe('compute environments, queues and job definitions', () => {
   });
 
   const managed = (name: string, type = 'EC2') => engine.createComputeEnvironment({
-    computeEnvironmentName: name, type: 'MANAGED', computeResources: { type, maxvCpus: 16, subnets: [] },
+    computeEnvironmentName: name, type: 'MANAGED', computeResources: { type, maxvCpus: 16, subnets: [], instanceRole: type.startsWith('FARGATE') ? undefined : 'ecsInstanceRole' },
   } as unknown as batch.CreateComputeEnvironmentRequest);
 
   test('a compute environment is created VALID with AWS ARNs, described by name or ARN', async () => {

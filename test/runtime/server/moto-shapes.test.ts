@@ -33,7 +33,6 @@ const MOTO_ONLY: Record<string, string> = {
   'DescribeJobs:jobs[].container.memory': 'deprecated member: AWS echoes it only when the job definition uses it, and this one uses resourceRequirements',
   'DescribeJobs:jobs[].container.readonlyRootFilesystem': 'moto fills a default the job definition did not set; AWS echoes what was registered',
   'DescribeJobs:jobs[].container.privileged': 'moto fills a default the job definition did not set; AWS echoes what was registered',
-  'DescribeJobs:jobs[].attempts[].container.containerInstanceArn': 'the local engine runs no ECS container instances; AWS sets it for EC2 jobs (reported to the engine owner)',
 };
 
 let engine: LocalBatchEngine;

@@ -1,4 +1,4 @@
-import { BatchClient, ClientException, CreateSchedulingPolicyCommand, DescribeJobsCommand, ListTagsForResourceCommand, ServerException, SubmitJobCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-batch';
+import { BatchClient, ClientException, CreateQuotaShareCommand, DescribeJobsCommand, ListTagsForResourceCommand, ServerException, SubmitJobCommand, TagResourceCommand, UntagResourceCommand } from '@aws-sdk/client-batch';
 import { connect } from 'node:net';
 import { BatchClientException } from '../../../runtime/model/batch-api';
 import { startBatchServer, type RunningBatchServer } from '../../../runtime/server/server';
@@ -171,10 +171,10 @@ describe('batch server wire layer', () => {
 
   test('fails with a ClientException naming the operation when the engine does not implement it', async () => {
     // WHEN
-    const err = await client.send(new CreateSchedulingPolicyCommand({ name: 'fair' })).catch((e: unknown) => e);
+    const err = await client.send(new CreateQuotaShareCommand({ quotaShareName: 'q', jobQueue: 'q', capacityLimits: [], resourceSharingConfiguration: { strategy: 'RESERVE' }, preemptionConfiguration: { inSharePreemption: 'DISABLED' } } as never)).catch((e: unknown) => e);
     // THEN
     expect(err).toBeInstanceOf(ClientException);
-    expect((err as Error).message).toMatch(/^operation CreateSchedulingPolicy \(POST \/v1\/createschedulingpolicy\) is not implemented by the batchkit local engine; it implements CancelJob, CreateComputeEnvironment, /);
+    expect((err as Error).message).toMatch(/^operation CreateQuotaShare \(POST \/v1\/createquotashare\) cannot be used with the batchkit local engine: quota shares /);
   });
 
   test('closes while a client holds a keep-alive connection', async () => {

@@ -124,7 +124,7 @@ describe('loadTemplate', () => {
       Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } },
       Resources: {
         Ce: { Type: 'AWS::Batch::ComputeEnvironment', Properties: { Type: 'UNMANAGED', UnmanagedvCpus: { Ref: 'Size' }, Context: { 'Fn::ImportValue': 'SharedContext' } } },
-        Policy: { Type: 'AWS::Batch::SchedulingPolicy', Properties: { Name: 'fair' } },
+        Policy: { Type: 'AWS::Batch::ConsumableResource', Properties: { ConsumableResourceName: 'licence', TotalQuantity: 1, ResourceType: 'REPLENISHABLE' } },
         ProdOnly: { Type: 'AWS::Batch::JobQueue', Condition: 'IsProd', Properties: { Priority: 1, ComputeEnvironmentOrder: [{ Order: 1, ComputeEnvironment: { Ref: 'Ce' } }] } },
         Jd: { Type: 'AWS::Batch::JobDefinition', Properties: { Type: 'container', Frobnicate: true, ContainerProperties: { Image: { Ref: 'Missing' }, Command: ['true'], Vcpus: '1', Memory: 128 } } },
       },
@@ -133,7 +133,7 @@ describe('loadTemplate', () => {
     const report = await loadTemplate(engine, handWritten);
     // THEN
     expect(report.findings).toEqual([
-      { level: 'warning', logicalId: 'Policy', message: 'AWS::Batch::SchedulingPolicy is not supported by the local engine; Policy is not created' },
+      { level: 'warning', logicalId: 'Policy', message: 'AWS::Batch::ConsumableResource is not supported by the local engine; Policy is not created' },
       { level: 'warning', logicalId: 'Ce', property: 'Context', message: 'Fn::ImportValue is not supported by the template loader; the property is left out' },
       { level: 'warning', logicalId: 'ProdOnly', property: 'Condition', message: 'condition IsProd is false, so CloudFormation would not create ProdOnly either; skipped' },
       { level: 'warning', logicalId: 'Jd', property: 'ContainerProperties.Image', message: 'parameter Missing has no value and no Default; the property is left out' },
@@ -142,6 +142,26 @@ describe('loadTemplate', () => {
     expect(report.resources.map((r) => [r.logicalId, r.status])).toEqual([['Ce', 'created'], ['Jd', 'created']]);
     const ce = (await engine.describeComputeEnvironments({ computeEnvironments: ['Ce'] })).computeEnvironments![0];
     expect(ce).toMatchObject({ type: 'UNMANAGED', unmanagedvCpus: 4 });
+  });
+
+  test('creates a scheduling policy before the fair-share queue that refers to it, and reuses it on a second load', async () => {
+    // GIVEN
+    const fairShare = {
+      Resources: {
+        Policy: { Type: 'AWS::Batch::SchedulingPolicy', Properties: { Name: 'teams', FairsharePolicy: { ShareDecaySeconds: 60, ShareDistribution: [{ ShareIdentifier: 'a', WeightFactor: 0.5 }] } } },
+        Ce: { Type: 'AWS::Batch::ComputeEnvironment', Properties: { Type: 'UNMANAGED', UnmanagedvCpus: 1 } },
+        Queue: { Type: 'AWS::Batch::JobQueue', Properties: { Priority: 1, SchedulingPolicyArn: { 'Fn::GetAtt': ['Policy', 'Arn'] }, ComputeEnvironmentOrder: [{ Order: 1, ComputeEnvironment: { Ref: 'Ce' } }] } },
+      },
+    };
+    // WHEN
+    const first = await loadTemplate(engine, fairShare);
+    const second = await loadTemplate(engine, fairShare);
+    // THEN
+    expect(first.findings).toEqual([]);
+    expect(first.resources.map((r) => [r.logicalId, r.status])).toEqual([['Policy', 'created'], ['Ce', 'created'], ['Queue', 'created']]);
+    expect(second.resources.map((r) => r.status)).toEqual(['existing', 'existing', 'existing']);
+    const queue = (await engine.describeJobQueues({ jobQueues: ['Queue'] })).jobQueues![0];
+    expect(queue.schedulingPolicyArn).toBe('arn:aws:batch:us-east-1:123456789012:scheduling-policy/teams');
   });
 
   test('reports a resource the engine refuses as an error and goes on with the others', async () => {
