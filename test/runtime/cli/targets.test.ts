@@ -39,7 +39,7 @@ describe('targetSpecOf', () => {
 
   test.each([
     ['--data-dir without --local', { dataDir: 'x' }, /--data-dir x applies to the local engine only; add --local/],
-    ['--local-vcpus without --local', { localVcpus: '4' }, /--local-vcpus and --local-memory apply to the local engine only/],
+    ['--local-vcpus without --local', { localVcpus: '4' }, /--vcpus, --memory and --gpus \(and --local-vcpus, --local-memory\) apply to the local engine only; add --local/],
     ['--local-memory of zero', { local: true, localMemory: '0' }, /--local-memory must be a whole number above 0; got '0'/],
     ['--launcher without --local', { launcher: 'process' }, /--launcher process applies to the local engine only; add --local/],
     ['--launcher of an unknown kind', { local: true, launcher: 'vm' }, /--launcher must be auto, container, process; got 'vm'/],
