@@ -15,7 +15,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { runContainerCli } from '../engine/container-cli';
 import { LocalBatchEngine } from '../engine/engine';
 import { LAUNCHER_KINDS, type LauncherKind } from '../engine/engine-options';
-import { ensurePrivateDir, openPrivateFile, PrivateStateError, tightenedMessage } from '../files/private-files';
+import { ensurePrivateDir, openPrivateFile, PrivateStateError, tightenedMessage, writePrivateFile } from '../files/private-files';
 import { startBatchServer, type RunningBatchServer } from '../server/server';
 import { loadTemplate, TemplateReadError, type AssetImageOptions, type LoadedBatchResource, type TemplateFinding } from '../template/load-template';
 import {
@@ -30,6 +30,18 @@ export const DEFAULT_LOCAL_DATA_DIR = '.batchkit/local';
 export const DEFAULT_JOURNAL_DIR = '.batchkit/runs';
 /** The lock file a command holding the local engine writes into its data directory. */
 export const DATA_DIR_LOCK_FILE = 'batchkit-cli.lock';
+
+/** File, in an engine data directory, holding the SigV4 key of the server its following process runs (0600). */
+export const LOCAL_SERVER_KEY_FILE = 'server-key.json';
+
+/** The key of the server a following process runs on `dataDir`, if it wrote one. */
+export function localServerKey(dataDir: string): { accessKeyId: string; secretAccessKey: string } | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dataDir, LOCAL_SERVER_KEY_FILE), 'utf8')) as { accessKeyId: string; secretAccessKey: string };
+  } catch {
+    return undefined; // no follower wrote one (an older run, or none is running)
+  }
+}
 /** Credentials for an endpoint that verifies no signatures (`local serve` without keys); the SDK insists on some. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'batchkit-local', secretAccessKey: 'batchkit-local' };
 
@@ -83,6 +95,12 @@ export interface TargetSpec {
   readonly localGpus?: number;
   /** How the local engine runs jobs: containers, host processes, or auto. @default - `BATCHKIT_LAUNCHER`, else auto */
   readonly launcher?: LauncherKind;
+  /**
+   * Keys to sign with at `endpoint`: the key a following process's own server verifies, read
+   * from its data directory. Never written to a remembered target.
+   * @default - the configured AWS credentials, else placeholder keys
+   */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 /** An opened target: a client for the runtime, how to resolve references, and how to let go of it. */
@@ -199,6 +217,9 @@ export async function openTarget(spec: TargetSpec, options: { resolveReferences?
     }
     // A key pair of this open only: no other process on the machine can run commands through the engine's endpoint.
     const credentials = { accessKeyId: `BATCHKIT${randomBytes(6).toString('hex').toUpperCase()}`, secretAccessKey: randomBytes(30).toString('base64url') };
+    // Other batchkit commands of this user (cancel) reach this engine through its server: they
+    // read the key from the private data directory, which no other user can open.
+    writePrivateFile(path.join(dataDir, LOCAL_SERVER_KEY_FILE), JSON.stringify(credentials));
     server = await startBatchServer({ api: engine, host: '127.0.0.1', port: 0, sigv4: { credentials: [credentials] } });
     const client = createWorkflowBatchClient({ endpoint: server.url, region: spec.region ?? 'us-east-1', credentials });
     const openedServer = server;
@@ -352,6 +373,7 @@ async function requireRegion(client: BatchClient): Promise<void> {
  * endpoint that names none) and, for an endpoint with no credentials configured, placeholder keys.
  */
 export function sdkClientConfig(spec: TargetSpec): { endpoint?: string; region?: string; credentials?: { accessKeyId: string; secretAccessKey: string } } {
+  if (spec.credentials) return { endpoint: spec.endpoint, region: spec.region ?? 'us-east-1', credentials: spec.credentials };
   return { endpoint: spec.endpoint, region: spec.region ?? (spec.endpoint ? 'us-east-1' : undefined), ...(spec.endpoint && !hasCredentialsConfigured() ? { credentials: LOCAL_CREDENTIALS } : {}) };
 }
 

@@ -9,7 +9,7 @@ import { EXIT_OK } from '../exit-codes';
 import { createOutput, type Output } from '../output';
 import { buildRunDocument, printRunDocument } from '../run-summary';
 import { addRunOptions, cliErrorOf, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
-import { addTargetOptions, openTarget, type OpenTarget, type TargetSpec } from '../targets';
+import { addTargetOptions, localServerKey, openTarget, type OpenTarget, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit cancel`. */
 export interface CancelFlags extends RunCommandFlags {
@@ -49,7 +49,7 @@ export async function cancelRunCommand(runId: string, flags: CancelFlags, output
   const remembered = targetForRun(flags, journalDir, runId);
   // The engine of a followed local run lives in the follower; its server is the run's recorded endpoint.
   const spec: TargetSpec = remembered.kind === 'local' && liveOwner && run.target.endpoint
-    ? { kind: 'endpoint', endpoint: run.target.endpoint, templates: [], region: run.target.region }
+    ? { kind: 'endpoint', endpoint: run.target.endpoint, templates: [], region: run.target.region, credentials: localServerKey(remembered.dataDir!) }
     : remembered;
   const target = await openTarget(spec);
   let report: RunStatusReport;
