@@ -3,6 +3,7 @@
  * what was given, what was expected (lowercase, no trailing period).
  */
 import { BatchClientException } from '../model/batch-api';
+import { batchNameProblem } from '../model/name-rules';
 
 /** The engine was asked to start in a way it cannot (an option, or the process helper an environment variable names). */
 export class EngineConfigurationError extends Error {
@@ -50,12 +51,10 @@ export function checkOneOf<T extends string>(value: unknown, field: string, allo
   return value as T;
 }
 
-const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-
 /** Checks a Batch resource or job name: 1-128 characters, alphanumeric first, then letters, digits, `-`, `_`. */
 export function checkName(value: unknown, field: string): string {
   const name = requireString(value, field);
-  if (!RESOURCE_NAME.test(name)) {
+  if (batchNameProblem(name) !== undefined) {
     invalid(`${field} ${shown(name)} is not a valid name: expected 1 to 128 characters, starting with a letter or digit, then letters, digits, hyphens or underscores`);
   }
   return name;

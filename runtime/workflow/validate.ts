@@ -3,6 +3,7 @@
  * Batch's limits. Collects every issue with its path so the file loader can point at the
  * line and column; nothing is submitted for a workflow with any issue.
  */
+import { RESERVED_ENVIRONMENT_PREFIX } from '../model/retry-rules';
 import { ValidationIssue, WorkflowValidationError } from './errors';
 import {
   DEFAULT_JOIN_JOB_DEFINITION, MAX_BATCH_DEPENDENCIES,
@@ -146,8 +147,8 @@ function checkStep(name: string, raw: unknown, defaults: Record<string, unknown>
   }
   checkStringMap(raw, 'environment', at, name, add);
   if (isRecord(raw.environment)) {
-    for (const key of Object.keys(raw.environment).filter((k) => k.startsWith('AWS_BATCH'))) {
-      add([...at, 'environment', key, '$key'], `step '${name}' environment variable '${key}' is reserved: names starting with AWS_BATCH are set by Batch`);
+    for (const key of Object.keys(raw.environment).filter((k) => k.startsWith(RESERVED_ENVIRONMENT_PREFIX))) {
+      add([...at, 'environment', key, '$key'], `step '${name}' environment variable '${key}' is reserved: names starting with ${RESERVED_ENVIRONMENT_PREFIX} are set by Batch`);
     }
   }
   checkStringMap(raw, 'parameters', at, name, add);
