@@ -5,6 +5,7 @@
 // table of the input shapes the local server implements, so the server can validate requests
 // the way AWS's front end does without reading the 450 KB model at run time.
 // Usage: node scripts/generate-batch-shapes.js [path/to/service-2.json]
+// (npm run generate:wire-model; the model defaults to the committed scripts/generator-inputs/ copy)
 const fs = require('fs');
 const path = require('path');
 
@@ -16,11 +17,13 @@ const IMPLEMENTED = [
   'TagResource', 'UntagResource', 'ListTagsForResource',
   'CreateSchedulingPolicy', 'DescribeSchedulingPolicies', 'ListSchedulingPolicies', 'UpdateSchedulingPolicy', 'DeleteSchedulingPolicy',
   'GetJobQueueSnapshot',
+  'CreateConsumableResource', 'DescribeConsumableResource', 'ListConsumableResources', 'UpdateConsumableResource', 'DeleteConsumableResource',
+  'ListJobsByConsumableResource',
 ];
 
 const root = path.join(__dirname, '..');
-const modelPath = process.argv[2] || path.join(root, '..', 'shared', 'aws-batch-model', 'service-2.json');
-const outPath = path.join(root, 'runtime', 'server', 'batch-wire-model.generated.ts');
+const DEFAULT_MODEL = path.join(__dirname, 'generator-inputs', 'service-2.json');
+const TARGET = path.join(root, 'runtime', 'server', 'batch-wire-model.generated.ts');
 
 function compactShape(shape) {
   const out = { type: shape.type };
@@ -61,7 +64,8 @@ function reachableShapes(model, roots) {
   return [...seen].sort();
 }
 
-function generate() {
+/** The generated file's text, with its operation and shape counts, from the service model at `modelPath`. */
+function renderWireModel(modelPath = DEFAULT_MODEL) {
   const model = JSON.parse(fs.readFileSync(modelPath, 'utf8'));
   const operations = {};
   for (const [name, op] of Object.entries(model.operations).sort(([a], [b]) => a.localeCompare(b))) {
@@ -93,13 +97,13 @@ function generate() {
     '};',
     '',
   ].join('\n');
-  fs.writeFileSync(outPath, text);
-  return { outPath, operations: Object.keys(operations).length, shapes: shapeNames.length };
+  return { text, operations: Object.keys(operations).length, shapes: shapeNames.length };
 }
 
 if (require.main === module) {
-  const r = generate();
-  console.log(`${path.relative(process.cwd(), r.outPath)}: ${r.operations} operations, ${r.shapes} shapes`);
+  const r = renderWireModel(process.argv[2] || DEFAULT_MODEL);
+  fs.writeFileSync(TARGET, r.text);
+  console.log(`${path.relative(process.cwd(), TARGET)}: ${r.operations} operations, ${r.shapes} shapes`);
 }
 
-module.exports = { generate };
+module.exports = { renderWireModel, DEFAULT_MODEL, TARGET };

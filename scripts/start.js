@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// `npm start`: batchkit end to end on this machine, in under a minute. Builds if the sources
+// `npm start`: batchkit end to end on this machine, in a minute or two. Builds if the sources
 // changed since the last build, synthesizes the example CDK app, prints `batchkit check` of
 // it, then runs the example workflow on the local engine loaded from the synthesized
 // template, and exits with the run's exit code. Jobs run in containers (the example's image,

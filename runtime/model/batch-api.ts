@@ -38,6 +38,13 @@ export interface BatchApi {
 
   getJobQueueSnapshot(input: batch.GetJobQueueSnapshotRequest): Promise<batch.GetJobQueueSnapshotResponse>;
 
+  createConsumableResource(input: batch.CreateConsumableResourceRequest): Promise<batch.CreateConsumableResourceResponse>;
+  describeConsumableResource(input: batch.DescribeConsumableResourceRequest): Promise<batch.DescribeConsumableResourceResponse>;
+  listConsumableResources(input: batch.ListConsumableResourcesRequest): Promise<batch.ListConsumableResourcesResponse>;
+  updateConsumableResource(input: batch.UpdateConsumableResourceRequest): Promise<batch.UpdateConsumableResourceResponse>;
+  deleteConsumableResource(input: batch.DeleteConsumableResourceRequest): Promise<batch.DeleteConsumableResourceResponse>;
+  listJobsByConsumableResource(input: batch.ListJobsByConsumableResourceRequest): Promise<batch.ListJobsByConsumableResourceResponse>;
+
   tagResource(input: batch.TagResourceRequest): Promise<batch.TagResourceResponse>;
   untagResource(input: batch.UntagResourceRequest): Promise<batch.UntagResourceResponse>;
   listTagsForResource(input: batch.ListTagsForResourceRequest): Promise<batch.ListTagsForResourceResponse>;

@@ -81,3 +81,28 @@ export function multiNodeQueueProblem(subject: string, queue: QueueDescription):
   const kinds = [...new Set(queue.computeEnvironments.map((ce) => ce.kind))].join(', ');
   return `${subject} is multi-node but queue '${queue.name}' has only ${kinds} compute environments: multi-node jobs run on on-demand EC2 only`;
 }
+
+/**
+ * Why SubmitJob's `nodeOverrides.numNodes` cannot change a job definition's node count, or
+ * `undefined` when it can. AWS Batch accepts a different count only when one node range of the
+ * definition is open at its upper end (`:` or `n:`), every range starts below the new count, and
+ * so does the main node; the open range then stretches to the new last node.
+ */
+export function numNodesOverrideProblem(
+  definition: { readonly numNodes: number; readonly mainNode: number; readonly targetNodes: readonly string[] },
+  numNodes: number,
+): string | undefined {
+  if (numNodes === definition.numNodes) return undefined;
+  const closed = `${definition.targetNodes.map((t) => `'${t}'`).join(', ')}`;
+  if (!definition.targetNodes.some((text) => /:$/.test(text.trim()))) {
+    return `cannot change the job definition's ${definition.numNodes} nodes to ${numNodes}: none of its node ranges (${closed}) is open at the end ('n:'), which Batch requires to resize a job`;
+  }
+  const beyond = definition.targetNodes.find((text) => (parseTargetNodes(text, definition.numNodes)?.start ?? 0) >= numNodes);
+  if (beyond !== undefined) {
+    return `cannot run ${numNodes} nodes: node range '${beyond}' of the job definition starts at or beyond node ${numNodes}; expected more than ${parseTargetNodes(beyond, definition.numNodes)!.start} nodes`;
+  }
+  if (definition.mainNode >= numNodes) {
+    return `cannot run ${numNodes} nodes: the job definition's main node is ${definition.mainNode}; expected more than ${definition.mainNode} nodes`;
+  }
+  return undefined;
+}

@@ -3,13 +3,35 @@
  * (1 to 3 compute environments of one kind, one action per reason), as pure functions over plain
  * descriptions so the CDK checks and the runtime share them.
  */
+import { integerRange } from './integer-range';
 import { ComputeDescription, computeArchitectures } from './placement';
 
-/** Fewest and most compute environments one queue may hold. */
-export const QUEUE_COMPUTE_ENVIRONMENTS_RANGE = { min: 1, max: 3 } as const;
+/** Compute environments one queue may hold: 1 to 3. */
+export const QUEUE_COMPUTE_ENVIRONMENTS_RANGE = integerRange(1, 3);
 
-/** Shortest and longest `maxTimeSeconds` of a job state time-limit action. */
-export const STATE_TIME_LIMIT_SECONDS_RANGE = { min: 600, max: 86400 } as const;
+/** `maxTimeSeconds` of a job state time-limit action: 600 to 86,400 (ten minutes to a day). */
+export const STATE_TIME_LIMIT_SECONDS_RANGE = integerRange(600, 86_400);
+
+/** Most job state time-limit actions one queue may have. */
+export const MAX_STATE_TIME_LIMIT_ACTIONS = 5;
+
+/** The reasons a job state time-limit action may name (the Batch API's list). */
+export const STATE_TIME_LIMIT_REASONS = [
+  'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT',
+  'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE',
+  'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
+  'MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS',
+] as const;
+
+/** Whether a compute environment of this kind (`computeResources.type`) runs jobs on Fargate. */
+export function isFargateKind(kind: string | undefined): boolean {
+  return kind === 'FARGATE' || kind === 'FARGATE_SPOT';
+}
+
+/** Whether compute environments of these kinds would mix Fargate with EC2 in one queue, which Batch refuses. */
+export function mixesFargateAndEc2(kinds: readonly (string | undefined)[]): boolean {
+  return kinds.some(isFargateKind) && kinds.some((kind) => !isFargateKind(kind));
+}
 
 /** One compute environment of a queue with its order. */
 export interface OrderedCompute {
@@ -38,7 +60,7 @@ export interface QueueFindings {
 }
 
 function isFargate(ce: ComputeDescription): boolean {
-  return ce.kind === 'FARGATE' || ce.kind === 'FARGATE_SPOT';
+  return isFargateKind(ce.kind);
 }
 
 function names(entries: readonly OrderedCompute[]): string {
@@ -52,7 +74,7 @@ export function queueFindings(queue: QueueRuleInput): QueueFindings {
   const subject = `queue '${queue.name}'`;
   const entries = queue.computeEnvironments;
   const { min, max } = QUEUE_COMPUTE_ENVIRONMENTS_RANGE;
-  if (entries.length < min || entries.length > max) {
+  if (!QUEUE_COMPUTE_ENVIRONMENTS_RANGE.accepts(entries.length)) {
     errors.push(`${subject} has ${entries.length} compute environments but Batch expects ${min} to ${max}`);
   }
   const byOrder = new Map<number, OrderedCompute[]>();
@@ -62,7 +84,7 @@ export function queueFindings(queue: QueueRuleInput): QueueFindings {
   }
   const fargate = entries.filter((e) => isFargate(e.compute));
   const ec2 = entries.filter((e) => !isFargate(e.compute));
-  if (fargate.length > 0 && ec2.length > 0) {
+  if (mixesFargateAndEc2(entries.map((e) => e.compute.kind))) {
     errors.push(`${subject} mixes Fargate (${names(fargate)}) and EC2 (${names(ec2)}) compute environments but Batch expects one kind`);
   }
   const architectures = ec2.map((e) => ({ entry: e, architectures: computeArchitectures(e.compute) })).filter((a) => a.architectures.length > 0);
@@ -78,9 +100,15 @@ export function queueFindings(queue: QueueRuleInput): QueueFindings {
   }
   for (const seconds of queue.stateTimeLimitSeconds) {
     const range = STATE_TIME_LIMIT_SECONDS_RANGE;
-    if (seconds < range.min || seconds > range.max) {
+    if (!range.accepts(seconds)) {
       errors.push(`${subject} has a job state time limit of ${seconds} seconds but Batch expects ${range.min}..${range.max}`);
     }
   }
   return { errors, warnings };
+}
+
+/** Problems with the reasons of a queue's time-limit actions: Batch takes one action per reason. Each names `subject`. */
+export function repeatedStuckReasons(subject: string, reasons: readonly string[]): string[] {
+  const repeated = [...new Set(reasons.filter((reason, i) => reasons.indexOf(reason) !== i))];
+  return repeated.map((reason) => `${subject} gives reason ${reason} more than one time limit but Batch takes one action per reason`);
 }

@@ -1,21 +1,50 @@
 /**
- * Rules AWS Batch applies to a job definition's retry strategy, timeout and environment
- * (the SubmitJob and RegisterJobDefinition limits of the Batch API). Each function returns the problems it finds as messages that
- * complete "<subject> ...", so the CDK checks and the runtime word them the same way; an
- * empty list means the value is valid.
+ * Rules AWS Batch applies to a job definition's or a submit's retry strategy, timeout and
+ * environment (the SubmitJob and RegisterJobDefinition limits of the Batch API). The ranges and
+ * patterns decide; the `*Problems` functions word what they find as messages that complete
+ * "<subject> ...", for the CDK checks; an empty list means the value is valid.
  */
+import { environmentNameProblem } from './environment-rules';
+import { integerRange } from './integer-range';
 
-/** Fewest and most attempts a retry strategy may ask for. */
-export const RETRY_ATTEMPTS_RANGE = { min: 1, max: 10 } as const;
+/** Attempts a retry strategy may ask for: 1 to 10 (each move to RUNNABLE counts). */
+export const RETRY_ATTEMPTS_RANGE = integerRange(1, 10);
 
 /** Most `evaluateOnExit` rules one retry strategy may carry. */
 export const MAX_EVALUATE_ON_EXIT_RULES = 5;
 
-/** Shortest attempt timeout Batch accepts, in seconds. */
-export const MIN_TIMEOUT_SECONDS = 60;
+/** Attempt timeouts Batch accepts, in seconds: at least 60. */
+export const ATTEMPT_TIMEOUT_SECONDS_RANGE = integerRange(60);
 
-/** Prefix Batch keeps for the variables it sets in every job. */
-export const RESERVED_ENVIRONMENT_PREFIX = 'AWS_BATCH';
+/** A pattern rule of `evaluateOnExit`: whether Batch accepts the text, and what it expects. */
+export interface PatternRule {
+  /** Whether `value` is a string Batch accepts here. */
+  accepts(value: unknown): value is string;
+  /** What is accepted, to follow "expected" or "must be". */
+  readonly expected: string;
+}
+
+const MAX_PATTERN_LENGTH = 512;
+
+function patternRule(pattern: RegExp, allowEmpty: boolean, expected: string): PatternRule {
+  return {
+    accepts: (value: unknown): value is string => typeof value === 'string' && (allowEmpty || value !== '') && value.length <= MAX_PATTERN_LENGTH && pattern.test(value),
+    expected,
+  };
+}
+
+/** `onExitCode`: digits, optionally ending in `*` (a prefix match), at most 512 characters. */
+export const EXIT_CODE_PATTERN = patternRule(/^[0-9]*\*?$/, false, `digits with an optional trailing '*' (at most ${MAX_PATTERN_LENGTH} characters)`);
+
+/** `onReason` and `onStatusReason`: letters, digits, periods, colons, spaces and tabs, optionally ending in `*`. */
+export const REASON_PATTERN = patternRule(/^[A-Za-z0-9.: \t]*\*?$/, true,
+  `letters, digits, periods, colons, spaces and tabs (at most ${MAX_PATTERN_LENGTH}), with an optional trailing '*'`);
+
+/** `action`: `RETRY` or `EXIT`, in any case. */
+export const RETRY_ACTION: PatternRule = {
+  accepts: (value: unknown): value is string => typeof value === 'string' && /^(retry|exit)$/i.test(value),
+  expected: 'RETRY or EXIT',
+};
 
 /** One `evaluateOnExit` rule, as the Batch API spells it. */
 export interface EvaluateOnExitRule {
@@ -29,14 +58,9 @@ export interface EvaluateOnExitRule {
   readonly action: string;
 }
 
-const EXIT_CODE_PATTERN = /^[0-9]*\*?$/;
-// Batch allows letters, digits, periods, colons and white space, optionally ending in `*`.
-const REASON_PATTERN = /^[A-Za-z0-9.:\s]*\*?$/;
-const MAX_PATTERN_LENGTH = 512;
-
 /** Problems with `attempts` (1..10), e.g. `asks for 11 retry attempts but Batch allows 1..10`. */
 export function retryAttemptsProblems(attempts: number): string[] {
-  if (Number.isInteger(attempts) && attempts >= RETRY_ATTEMPTS_RANGE.min && attempts <= RETRY_ATTEMPTS_RANGE.max) return [];
+  if (RETRY_ATTEMPTS_RANGE.accepts(attempts)) return [];
   return [`asks for ${attempts} retry attempts but Batch allows ${RETRY_ATTEMPTS_RANGE.min}..${RETRY_ATTEMPTS_RANGE.max}`];
 }
 
@@ -51,17 +75,17 @@ export function evaluateOnExitProblems(rules: readonly EvaluateOnExitRule[]): st
     if (rule.onExitCode === undefined && rule.onStatusReason === undefined && rule.onReason === undefined) {
       problems.push(`has ${where} with no condition but Batch expects onExitCode, onStatusReason or onReason`);
     }
-    if (rule.onExitCode !== undefined && (rule.onExitCode === '' || !EXIT_CODE_PATTERN.test(rule.onExitCode) || rule.onExitCode.length > MAX_PATTERN_LENGTH)) {
-      problems.push(`has ${where} with onExitCode '${rule.onExitCode}' but expected digits with an optional trailing '*'`);
+    if (rule.onExitCode !== undefined && !EXIT_CODE_PATTERN.accepts(rule.onExitCode)) {
+      problems.push(`has ${where} with onExitCode '${rule.onExitCode}' but expected ${EXIT_CODE_PATTERN.expected}`);
     }
     for (const field of ['onStatusReason', 'onReason'] as const) {
       const value = rule[field];
-      if (value !== undefined && (!REASON_PATTERN.test(value) || value.length > MAX_PATTERN_LENGTH)) {
-        problems.push(`has ${where} with ${field} '${value}' but expected letters, digits, periods, colons and spaces (at most ${MAX_PATTERN_LENGTH}), with an optional trailing '*'`);
+      if (value !== undefined && !REASON_PATTERN.accepts(value)) {
+        problems.push(`has ${where} with ${field} '${value}' but expected ${REASON_PATTERN.expected}`);
       }
     }
-    if (!/^(retry|exit)$/i.test(rule.action)) {
-      problems.push(`has ${where} with action '${rule.action}' but expected RETRY or EXIT`);
+    if (!RETRY_ACTION.accepts(rule.action)) {
+      problems.push(`has ${where} with action '${rule.action}' but expected ${RETRY_ACTION.expected}`);
     }
   });
   return problems;
@@ -69,13 +93,18 @@ export function evaluateOnExitProblems(rules: readonly EvaluateOnExitRule[]): st
 
 /** Problems with an attempt timeout, e.g. `has a timeout of 30 seconds but Batch expects at least 60`. */
 export function timeoutProblems(attemptDurationSeconds: number): string[] {
-  if (attemptDurationSeconds >= MIN_TIMEOUT_SECONDS) return [];
-  return [`has a timeout of ${attemptDurationSeconds} seconds but Batch expects at least ${MIN_TIMEOUT_SECONDS}`];
+  if (ATTEMPT_TIMEOUT_SECONDS_RANGE.accepts(attemptDurationSeconds)) return [];
+  return [`has a timeout of ${attemptDurationSeconds} seconds but Batch expects at least ${ATTEMPT_TIMEOUT_SECONDS_RANGE.min}`];
 }
 
-/** Problems with environment variable names: none may start with `AWS_BATCH`, which Batch keeps for itself. */
+/**
+ * Problems with environment variable names (see `environmentNameProblem`), e.g.
+ * `sets environment variable 'AWS_BATCH_JOB_ID', which is reserved: names starting with AWS_BATCH are set by Batch`.
+ */
 export function environmentNameProblems(names: readonly string[]): string[] {
-  return names
-    .filter((name) => name.startsWith(RESERVED_ENVIRONMENT_PREFIX))
-    .map((name) => `sets environment variable '${name}' but names starting with ${RESERVED_ENVIRONMENT_PREFIX} are reserved for Batch`);
+  return names.flatMap((name) => {
+    const problem = environmentNameProblem(name);
+    // JSON escapes keep a control character in the name visible in the message.
+    return problem === undefined ? [] : [`sets environment variable '${JSON.stringify(name).slice(1, -1)}', which ${problem}`];
+  });
 }

@@ -1,4 +1,4 @@
-import { multiNodeQueueProblem, nodeLayoutProblems, parseTargetNodes } from '../../../runtime/model/multi-node-rules';
+import { multiNodeQueueProblem, nodeLayoutProblems, numNodesOverrideProblem, parseTargetNodes } from '../../../runtime/model/multi-node-rules';
 
 describe('node ranges', () => {
   test('parses full, open-ended and single-node ranges', () => {
@@ -42,5 +42,33 @@ describe('multi-node queues', () => {
     expect(multiNodeQueueProblem("job definition 'Mpi'", queue)).toBe(
       "job definition 'Mpi' is multi-node but queue 'Cheap' has only SPOT compute environments: multi-node jobs run on on-demand EC2 only");
     expect(multiNodeQueueProblem('x', { name: 'Ok', computeEnvironments: [{ name: 'Od', kind: 'EC2', instanceTypes: ['c5'] }] })).toBeUndefined();
+  });
+});
+
+describe('numNodes overrides at SubmitJob', () => {
+  const open = { numNodes: 4, mainNode: 0, targetNodes: ['0', '1:'] };
+
+  test('an open last range lets a job run on fewer or more nodes', () => {
+    expect(numNodesOverrideProblem(open, 2)).toBeUndefined();
+    expect(numNodesOverrideProblem(open, 16)).toBeUndefined();
+  });
+
+  test('the definition\'s own count needs no open range', () => {
+    expect(numNodesOverrideProblem({ numNodes: 4, mainNode: 0, targetNodes: ['0', '1:3'] }, 4)).toBeUndefined();
+  });
+
+  test('fails when no node range is open at the end', () => {
+    expect(numNodesOverrideProblem({ numNodes: 4, mainNode: 0, targetNodes: ['0:0', '1:3'] }, 2)).toBe(
+      "cannot change the job definition's 4 nodes to 2: none of its node ranges ('0:0', '1:3') is open at the end ('n:'), which Batch requires to resize a job");
+  });
+
+  test('fails when a node range starts at or beyond the new count', () => {
+    expect(numNodesOverrideProblem({ numNodes: 4, mainNode: 0, targetNodes: ['0:1', '2:'] }, 2)).toBe(
+      "cannot run 2 nodes: node range '2:' of the job definition starts at or beyond node 2; expected more than 2 nodes");
+  });
+
+  test('fails when the main node is beyond the new count', () => {
+    expect(numNodesOverrideProblem({ numNodes: 4, mainNode: 3, targetNodes: ['0:'] }, 3)).toBe(
+      "cannot run 3 nodes: the job definition's main node is 3; expected more than 3 nodes");
   });
 });

@@ -1,5 +1,5 @@
 import { ComputeDescription } from '../../../runtime/model/placement';
-import { queueFindings } from '../../../runtime/model/queue-rules';
+import { queueFindings, repeatedStuckReasons } from '../../../runtime/model/queue-rules';
 
 const ec2 = (name: string, instanceTypes: string[] = ['m6i']): ComputeDescription => ({ name, kind: 'EC2', instanceTypes });
 const fargate = (name: string): ComputeDescription => ({ name, kind: 'FARGATE', instanceTypes: [] });
@@ -42,5 +42,17 @@ describe('queue rules', () => {
       "queue 'Q' has a job state time limit of 599 seconds but Batch expects 600..86400",
       "queue 'Q' has a job state time limit of 86401 seconds but Batch expects 600..86400",
     ]);
+  });
+});
+
+describe('repeatedStuckReasons', () => {
+  test('accepts one action per reason', () => {
+    expect(repeatedStuckReasons("queue 'Q'", ['CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY', 'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT'])).toEqual([]);
+  });
+
+  test('names each repeated reason once', () => {
+    const capacity = 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY';
+    expect(repeatedStuckReasons("queue 'Q'", [capacity, capacity, capacity]))
+      .toEqual(["queue 'Q' gives reason CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY more than one time limit but Batch takes one action per reason"]);
   });
 });

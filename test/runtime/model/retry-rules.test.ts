@@ -24,8 +24,8 @@ describe('evaluateOnExit rules', () => {
 
   test('fails when an exit code pattern holds more than digits and a trailing star', () => {
     expect(evaluateOnExitProblems([{ onExitCode: '1*3', action: 'EXIT' }, { onExitCode: 'abc', action: 'EXIT' }])).toEqual([
-      "has evaluateOnExit rule 1 with onExitCode '1*3' but expected digits with an optional trailing '*'",
-      "has evaluateOnExit rule 2 with onExitCode 'abc' but expected digits with an optional trailing '*'",
+      "has evaluateOnExit rule 1 with onExitCode '1*3' but expected digits with an optional trailing '*' (at most 512 characters)",
+      "has evaluateOnExit rule 2 with onExitCode 'abc' but expected digits with an optional trailing '*' (at most 512 characters)",
     ]);
   });
 
@@ -49,7 +49,7 @@ describe('timeout and environment', () => {
 
   test('fails when an environment variable starts with AWS_BATCH', () => {
     expect(environmentNameProblems(['STAGE', 'AWS_BATCH_JOB_ID', 'MY_AWS_BATCH'])).toEqual([
-      "sets environment variable 'AWS_BATCH_JOB_ID' but names starting with AWS_BATCH are reserved for Batch",
+      "sets environment variable 'AWS_BATCH_JOB_ID', which is reserved: names starting with AWS_BATCH are set by Batch",
     ]);
   });
 });
