@@ -1,4 +1,4 @@
-import { App, Aspects, CfnResource, Duration, IAspect, Size, Stack, StackProps } from 'aws-cdk-lib';
+import { Annotations, App, Aspects, CfnResource, Duration, IAspect, Size, Stack, StackProps } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -77,6 +77,10 @@ export class ExampleBatchStack extends Stack {
       jobQueueName: 'batchkit-background', priority: 10, computeEnvironments: [fargateSpot, fargate], cancelStuckJobsAfter: Duration.minutes(30),
     });
     this.queues = [this.urgentQueue, this.standardQueue, this.reservedQueue, this.backgroundQueue];
+    for (const queue of this.queues) {
+      // The README's commands name these queues; a tag change on them would need a new name too.
+      Annotations.of(queue).acknowledgeWarning('batchkit:customNamedJobQueue', 'the README and the local engine examples name these queues');
+    }
 
     const etl = new Ec2ContainerJob(this, 'Etl', {
       jobDefinitionName: 'batchkit-etl',
@@ -130,7 +134,8 @@ export class ExampleBatchStack extends Stack {
       queues: [this.urgentQueue],
       nodeGroups: [
         { startNode: 0, endNode: 0, instanceType: new ec2.InstanceType('m6i.4xlarge'), image: IMAGE, command: ['sh', '-c', 'echo coordinator'], vcpus: 8, memory: Size.gibibytes(30) },
-        { startNode: 1, endNode: 3, instanceType: new ec2.InstanceType('c6i.8xlarge'), image: IMAGE, command: ['sh', '-c', 'echo worker'], vcpus: 32, memory: Size.gibibytes(60) },
+        // Open at the end (`1:`): a workflow step can run the job on fewer or more nodes.
+        { startNode: 1, instanceType: new ec2.InstanceType('c6i.8xlarge'), image: IMAGE, command: ['sh', '-c', 'echo worker'], vcpus: 32, memory: Size.gibibytes(60) },
       ],
     });
     // Lets workflows give a step more than Batch's 20 dependencies without registering anything at run time.

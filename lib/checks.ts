@@ -3,11 +3,13 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import { IConstruct } from 'constructs';
 import { addChecks, computeCheck, jobDefinitionCheck, queueCheck } from './private/resource-checks';
 import { hasChecksAttached, markChecksAttached } from './private/checks-attached';
+import { warnOnReplacementTraps } from './private/replacement-warnings';
 
 /**
  * batchkit's synth-time checks for an app written with plain `aws-cdk-lib/aws-batch`
  * constructs: queue rules, multi-node rules, job definition rules, and that every job
- * definition fits at least one queue of the app. Errors fail synth naming the construct path;
+ * definition fits at least one queue of the app, and warnings for custom names and update
+ * settings that make a later change need replacement. Errors fail synth naming the construct path;
  * values that are tokens are skipped with a warning.
  *
  * @example
@@ -24,12 +26,15 @@ export class BatchChecks implements IAspect {
       if (hasChecksAttached(cfn)) return;
       markChecksAttached(cfn);
       addChecks(node, () => queueCheck(node));
+      warnOnReplacementTraps(node);
     } else if (node instanceof batch.CfnJobQueue && !(node.node.scope instanceof batch.JobQueue) && !hasChecksAttached(node)) {
       markChecksAttached(node);
       addChecks(node, () => queueCheck(node));
+      warnOnReplacementTraps(node);
     } else if (node instanceof batch.CfnComputeEnvironment && !hasChecksAttached(node)) {
       markChecksAttached(node);
       addChecks(node, () => computeCheck(node));
+      warnOnReplacementTraps(node);
     }
   }
 }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { fargateEphemeralStorageProblem } from '../runtime/model/container-resource-rules';
 import { CpuArchitecture } from './compute';
 import { BatchJobDefinitionBase, BatchJobDefinitionProps } from './job-definition-base';
+import { containerSettingsCheck, fargateRequestCheck } from './private/job-definition-checks';
 import { addChecks } from './private/resource-checks';
 
 /** What a container job runs: properties shared by EC2 and Fargate container jobs. */
@@ -56,6 +57,19 @@ export interface ContainerJobProps extends BatchJobDefinitionProps {
    * @default - the image's user
    */
   readonly user?: string;
+  /**
+   * Linux parameters: `/dev/shm` size, swap, host devices (EFA interfaces among them), tmpfs
+   * mounts, an init process (`new batch.LinuxParameters(scope, id, {...})`). Fargate takes only
+   * `initProcessEnabled`; Windows containers take none.
+   * @default - none
+   */
+  readonly linuxParameters?: batch.LinuxParameters;
+  /**
+   * Whether `aws ecs execute-command` can open a shell in the running container. The job role
+   * gets the `ssmmessages` permissions ECS Exec needs.
+   * @default false
+   */
+  readonly enableExecuteCommand?: boolean;
 }
 
 /** Properties of an {@link Ec2ContainerJob}. */
@@ -75,6 +89,11 @@ export interface Ec2ContainerJobProps extends ContainerJobProps {
    * @default false
    */
   readonly privileged?: boolean;
+  /**
+   * Resource limits (`ulimit`) of the container, e.g. `memlock` unlimited for EFA or RDMA.
+   * @default - the Docker daemon's defaults
+   */
+  readonly ulimits?: batch.Ulimit[];
 }
 
 const DEFAULT_VCPUS = 1;
@@ -105,9 +124,13 @@ export class Ec2ContainerJob extends BatchJobDefinitionBase {
       jobRole: this.jobRole,
       gpu: props.gpus,
       privileged: props.privileged,
+      ulimits: props.ulimits,
     });
     this.ecsJobDefinition = new batch.EcsJobDefinition(this, 'Default', jobDefinitionProps(props, this.container, this.propagateTags));
     this.useDefinition(this.ecsJobDefinition, props.architecture);
+    addChecks(this, () => containerSettingsCheck(this, {
+      subject: `job definition '${id}'`, platform: 'EC2', memory: props.memory ?? DEFAULT_MEMORY, linuxParameters: props.linuxParameters, ulimits: props.ulimits,
+    }));
   }
 }
 
@@ -124,10 +147,23 @@ export interface FargateContainerJobProps extends ContainerJobProps {
    */
   readonly assignPublicIp?: boolean;
   /**
-   * Ephemeral storage of the task (21..200 GiB).
+   * Ephemeral storage of the task (21..200 GiB; Linux platform version 1.4.0 or later).
    * @default - 20 GiB
    */
   readonly ephemeralStorage?: Size;
+  /**
+   * Fargate platform version the task runs on: 1.4.0 or later (or `LATEST`) on Linux for
+   * ephemeral storage and the 8 and 16 vCPU sizes; `LATEST` or 1.0.0 for Windows.
+   * @default - LATEST
+   */
+  readonly fargatePlatformVersion?: ecs.FargatePlatformVersion;
+  /**
+   * Operating system of the task. Windows containers run on X86_64 with 1 vCPU or more, on
+   * on-demand Fargate only, and take no `linuxParameters`, `user`, `readonlyRootFilesystem`
+   * or EFS volumes.
+   * @default ecs.OperatingSystemFamily.LINUX
+   */
+  readonly operatingSystemFamily?: ecs.OperatingSystemFamily;
 }
 
 /**
@@ -147,12 +183,18 @@ export class FargateContainerJob extends BatchJobDefinitionBase {
     super(scope, id, props);
     this.propagateTags = props.propagateTags ?? true;
     const storageProblem = ephemeralStorageProblem(props.ephemeralStorage);
+    const os = props.operatingSystemFamily ?? ecs.OperatingSystemFamily.LINUX;
+    const windows = os.isWindows();
     this.container = new batch.EcsFargateContainerDefinition(this, 'Container', {
       ...containerProps(props),
+      // The L2 stops synth on a read-only root filesystem on Windows with a message about its
+      // inner container; this construct's checks report it instead, naming the job.
+      readonlyRootFilesystem: windows ? undefined : props.readonlyRootFilesystem,
       executionRole: this.executionRole,
       jobRole: this.jobRole,
       fargateCpuArchitecture: props.architecture === CpuArchitecture.ARM64 ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64,
-      fargateOperatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      fargateOperatingSystemFamily: os,
+      fargatePlatformVersion: props.fargatePlatformVersion,
       assignPublicIp: props.assignPublicIp,
       // A size Fargate refuses is reported by this construct's checks, naming the job and the
       // prop; given to the L2, it would stop synth with a message about its inner container.
@@ -161,6 +203,19 @@ export class FargateContainerJob extends BatchJobDefinitionBase {
     this.ecsJobDefinition = new batch.EcsJobDefinition(this, 'Default', jobDefinitionProps(props, this.container, this.propagateTags));
     this.useDefinition(this.ecsJobDefinition);
     if (storageProblem) addChecks(this, () => ({ errors: [`job definition '${id}' ${storageProblem} (ephemeralStorage)`], warnings: [] }));
+    const subject = `job definition '${id}'`;
+    addChecks(this, () => containerSettingsCheck(this, { subject, platform: 'FARGATE', memory: props.memory ?? DEFAULT_MEMORY, linuxParameters: props.linuxParameters }));
+    addChecks(this, () => fargateRequestCheck({
+      subject,
+      os: windows ? 'WINDOWS' : 'LINUX',
+      windowsRefusedSettings: windowsRefusedSettings(props),
+      arm64: props.architecture === CpuArchitecture.ARM64,
+      vcpus: props.vcpus ?? DEFAULT_VCPUS,
+      memory: props.memory ?? DEFAULT_MEMORY,
+      platformVersion: props.fargatePlatformVersion ?? ecs.FargatePlatformVersion.LATEST,
+      ephemeralStorage: storageProblem ? undefined : props.ephemeralStorage,
+      queues: this.boundQueueList,
+    }));
   }
 }
 
@@ -176,7 +231,19 @@ function containerProps(props: ContainerJobProps) {
     logging: props.logging,
     readonlyRootFilesystem: props.readonlyRootFilesystem,
     user: props.user,
+    linuxParameters: props.linuxParameters,
+    enableExecuteCommand: props.enableExecuteCommand,
   };
+}
+
+// The settings of a Fargate job that Windows containers refuse, by their API names.
+function windowsRefusedSettings(props: FargateContainerJobProps): string[] {
+  return [
+    props.linuxParameters ? 'linuxParameters' : undefined,
+    props.user !== undefined ? 'user' : undefined,
+    props.readonlyRootFilesystem ? 'readonlyRootFilesystem' : undefined,
+    (props.volumes ?? []).some((v) => batch.EfsVolume.isEfsVolume(v)) ? 'efsVolumeConfiguration' : undefined,
+  ].filter((name): name is string => name !== undefined);
 }
 
 function jobDefinitionProps(props: ContainerJobProps, container: batch.IEcsContainerDefinition, propagateTags: boolean): batch.EcsJobDefinitionProps {
@@ -186,6 +253,8 @@ function jobDefinitionProps(props: ContainerJobProps, container: batch.IEcsConta
     retryAttempts: props.retryAttempts,
     retryStrategies: props.retryStrategies,
     timeout: props.timeout,
+    schedulingPriority: props.schedulingPriority,
+    skipDeregisterOnUpdate: props.skipDeregisterOnUpdate,
     container,
     propagateTags,
   };

@@ -1,4 +1,5 @@
 export * from './compute';
+export * from './managed-compute-options';
 export * from './unmanaged-compute';
 export * from './job-queue';
 export * from './job-definition-base';

@@ -6,6 +6,7 @@ import type { CpuArchitecture } from './compute';
 import { markChecksAttached } from './private/checks-attached';
 import { ImportedJobDefinition } from './private/imported-job-definition';
 import { grantCancel, grantDescribe, grantSubmit } from './private/job-grants';
+import { schedulingPriorityCheck } from './private/job-definition-checks';
 import { addChecks, jobDefinitionCheck } from './private/resource-checks';
 import { sharedExecutionRole } from './private/shared-roles';
 import { BatchkitTags } from './tags';
@@ -77,6 +78,20 @@ export interface BatchJobDefinitionProps {
    * @default - bound to none; the checks require it to fit at least one queue of the app
    */
   readonly queues?: batch.IJobQueue[];
+  /**
+   * Priority of its jobs among the jobs of one share identifier (0..9999, higher first). Batch
+   * uses it only on queues with a fair-share scheduling policy: bound only to queues without
+   * one, the checks warn that it has no effect.
+   * @default - no priority: jobs of one share identifier run in submission order
+   */
+  readonly schedulingPriority?: number;
+  /**
+   * Whether the previous revision stays ACTIVE when an update registers a new one, so jobs
+   * submitted by revision ARN (a Step Functions state machine deployed earlier, a queued
+   * workflow) keep working.
+   * @default false - Batch deregisters the previous revision
+   */
+  readonly skipDeregisterOnUpdate?: boolean;
 }
 
 /**
@@ -116,6 +131,8 @@ export abstract class BatchJobDefinitionBase extends Resource implements IBatchJ
     this.grantPrincipal = this.jobRole;
     this.boundQueues = props.queues ? [...props.queues] : undefined;
     Tags.of(this).add(BatchkitTags.COMPONENT, 'job-definition');
+    const priority = props.schedulingPriority;
+    if (priority !== undefined) addChecks(this, () => schedulingPriorityCheck(id, priority, this.boundQueues));
   }
 
   /** Revision-specific ARN of the job definition. */
@@ -168,6 +185,11 @@ export abstract class BatchJobDefinitionBase extends Resource implements IBatchJ
   /** Applies `policy` to the job definition resource. */
   public applyRemovalPolicy(policy: RemovalPolicy): void {
     this.composedDefinition.applyRemovalPolicy(policy);
+  }
+
+  /** The queues this job definition is bound to; `undefined` when bound to none. */
+  protected get boundQueueList(): batch.IJobQueue[] | undefined {
+    return this.boundQueues ? [...this.boundQueues] : undefined;
   }
 
   /** Binds this job definition to `queue`: the placement check then requires it to fit there. */

@@ -1,8 +1,9 @@
 import { Duration, Tags, Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { Construct } from 'constructs';
-import { STATE_TIME_LIMIT_SECONDS_RANGE } from '../runtime/model/queue-rules';
+import { STATE_TIME_LIMIT_SECONDS_RANGE, repeatedStuckReasons } from '../runtime/model/queue-rules';
 import { markChecksAttached } from './private/checks-attached';
+import { warnOnReplacementTraps } from './private/replacement-warnings';
 import { StatedTimeLimits, addChecks, queueCheck } from './private/resource-checks';
 import { BatchkitTags } from './tags';
 
@@ -31,15 +32,31 @@ export interface BatchQueueProps {
   /**
    * Cancel a job that sits RUNNABLE at the head of the queue this long because no compute
    * environment can ever take it (`MISCONFIGURATION:*`) or none has capacity for it
-   * (`CAPACITY:*`). Must be 10 minutes to 24 hours.
+   * (`CAPACITY:*`). Must be 10 minutes to 24 hours. Applies to every reason that
+   * `stuckJobActions` does not name.
    * @default - stuck jobs wait until cancelled by hand
    */
   readonly cancelStuckJobsAfter?: Duration;
+  /**
+   * Per-reason limits on how long a job may sit stuck RUNNABLE at the head of the queue before
+   * it is cancelled, e.g. a short one for `JOB_RESOURCE_REQUIREMENT` (it will never fit) and a
+   * long one for `INSUFFICIENT_INSTANCE_CAPACITY` (capacity may come back). One per reason.
+   * @default - `cancelStuckJobsAfter` for every reason, or none
+   */
+  readonly stuckJobActions?: StuckJobAction[];
   /**
    * Whether the queue accepts jobs.
    * @default true
    */
   readonly enabled?: boolean;
+}
+
+/** How long a job stuck RUNNABLE for one reason may wait before the queue cancels it. */
+export interface StuckJobAction {
+  /** Why the job is stuck. */
+  readonly reason: batch.JobStateTimeLimitActionsReason;
+  /** How long it may sit at the head of the queue for that reason (10 minutes to 24 hours). */
+  readonly cancelAfter: Duration;
 }
 
 /** Reasons a RUNNABLE job can be stuck at the head of a queue, all acted on by `cancelStuckJobsAfter`. */
@@ -57,51 +74,63 @@ const STUCK_REASONS = [
 export class BatchQueue extends batch.JobQueue {
   /** How long a job may sit stuck RUNNABLE at the head of the queue before it is cancelled; `undefined` when never. */
   public readonly cancelStuckJobsAfter?: Duration;
+  /** The limit of each stuck reason the queue acts on, from `stuckJobActions` and `cancelStuckJobsAfter`. */
+  public readonly stuckJobActions: StuckJobAction[];
 
   constructor(scope: Construct, id: string, props: BatchQueueProps = {}) {
-    const stuckSeconds = props.cancelStuckJobsAfter?.toSeconds();
+    const limits = stuckJobLimits(props);
+    const seconds = limits.map((limit) => limit.cancelAfter.toSeconds());
+    const unresolved = seconds.some((s) => Token.isUnresolved(s));
     super(scope, id, {
       jobQueueName: props.jobQueueName,
       priority: props.priority,
       schedulingPolicy: props.schedulingPolicy,
       enabled: props.enabled,
       computeEnvironments: (props.computeEnvironments ?? []).map((computeEnvironment, index) => ({ computeEnvironment, order: index + 1 })),
-      // A limit out of range is left out and reported once by the queue check, naming the queue
+      // Limits out of range are left out and reported once by the queue check, naming the queue
       // and the prop; the L2 would stop at its own message instead.
-      jobStateTimeLimitActions: props.cancelStuckJobsAfter && stuckSeconds !== undefined && !Token.isUnresolved(stuckSeconds) && inRange(stuckSeconds)
-        ? stuckJobActions(props.cancelStuckJobsAfter) : undefined,
+      jobStateTimeLimitActions: unresolved ? undefined : limits.filter((_, i) => inRange(seconds[i])).map(cancelAction),
     });
     this.cancelStuckJobsAfter = props.cancelStuckJobsAfter;
+    this.stuckJobActions = limits;
     const cfn = this.node.defaultChild as batch.CfnJobQueue;
     let stated: StatedTimeLimits | undefined;
-    if (stuckSeconds !== undefined && Token.isUnresolved(stuckSeconds)) {
-      // The L2 compares the token's placeholder number with the range and refuses it, so a limit
-      // only known at deploy time goes on the resource directly; the check reports it skipped.
-      cfn.jobStateTimeLimitActions = STUCK_REASONS.map((reason) => ({
+    if (unresolved) {
+      // The L2 compares a token's placeholder number with the range and refuses it, so limits
+      // only known at deploy time go on the resource directly; the check reports them skipped.
+      cfn.jobStateTimeLimitActions = limits.map((limit, i) => ({
         action: batch.JobStateTimeLimitActionsAction.CANCEL,
-        maxTimeSeconds: stuckSeconds,
-        reason,
+        maxTimeSeconds: seconds[i],
+        reason: limit.reason,
         state: batch.JobStateTimeLimitActionsState.RUNNABLE,
       }));
-      stated = { seconds: [], unresolved: true };
-    } else if (stuckSeconds !== undefined) {
-      stated = { seconds: [stuckSeconds], unresolved: false };
+      stated = { seconds: seconds.filter((s) => !Token.isUnresolved(s)), unresolved: true };
+    } else if (limits.length > 0) {
+      stated = { seconds: [...new Set(seconds)], unresolved: false };
     }
     Tags.of(this).add(BatchkitTags.COMPONENT, 'job-queue');
     markChecksAttached(cfn);
-    addChecks(this, () => queueCheck(this, stated));
+    const repeated = repeatedStuckReasons(`queue '${id}'`, (props.stuckJobActions ?? []).map((action) => action.reason));
+    addChecks(this, () => {
+      const found = queueCheck(this, stated);
+      return { errors: [...repeated.map((problem) => `${problem} (stuckJobActions)`), ...found.errors], warnings: found.warnings };
+    });
+    warnOnReplacementTraps(this);
   }
+}
+
+// The limit of each reason: the one `stuckJobActions` names, else `cancelStuckJobsAfter`.
+function stuckJobLimits(props: BatchQueueProps): StuckJobAction[] {
+  const named = props.stuckJobActions ?? [];
+  const fallback = props.cancelStuckJobsAfter;
+  const rest = fallback ? STUCK_REASONS.filter((reason) => !named.some((action) => action.reason === reason)).map((reason) => ({ reason, cancelAfter: fallback })) : [];
+  return [...named, ...rest].sort((a, b) => STUCK_REASONS.indexOf(a.reason) - STUCK_REASONS.indexOf(b.reason));
 }
 
 function inRange(seconds: number): boolean {
   return seconds >= STATE_TIME_LIMIT_SECONDS_RANGE.min && seconds <= STATE_TIME_LIMIT_SECONDS_RANGE.max;
 }
 
-function stuckJobActions(maxTime: Duration): batch.JobStateTimeLimitAction[] {
-  return STUCK_REASONS.map((reason) => ({
-    maxTime,
-    reason,
-    action: batch.JobStateTimeLimitActionsAction.CANCEL,
-    state: batch.JobStateTimeLimitActionsState.RUNNABLE,
-  }));
+function cancelAction(limit: StuckJobAction): batch.JobStateTimeLimitAction {
+  return { maxTime: limit.cancelAfter, reason: limit.reason, action: batch.JobStateTimeLimitActionsAction.CANCEL, state: batch.JobStateTimeLimitActionsState.RUNNABLE };
 }

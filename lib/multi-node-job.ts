@@ -4,13 +4,23 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { BatchJobDefinitionBase, BatchJobDefinitionProps } from './job-definition-base';
+import { containerSettingsCheck, efaDevicesOf, efaPlacementCheck } from './private/job-definition-checks';
+import { addChecks } from './private/resource-checks';
+
+const DEFAULT_VCPUS = 1;
+const DEFAULT_MEMORY = Size.mebibytes(2048);
 
 /** One node group of a {@link MultiNodeJob}: a range of nodes running the same container on one instance type. */
 export interface NodeGroup {
   /** First node of the group (0-based). */
   readonly startNode: number;
-  /** Last node of the group, inclusive. */
-  readonly endNode: number;
+  /**
+   * Last node of the group, inclusive. Leave it out on the group that should grow with the job:
+   * its range is then open at the end (`start:`), reaching the last node, and that is what lets
+   * a submit's `nodeOverrides.numNodes` run the job on more or fewer nodes than `numNodes`.
+   * @default - the job's last node, as an open range
+   */
+  readonly endNode?: number;
   /** Instance type the group's nodes run on. */
   readonly instanceType: ec2.InstanceType;
   /** Image of the group's container. */
@@ -45,6 +55,38 @@ export interface NodeGroup {
    * @default - none
    */
   readonly volumes?: batch.EcsVolume[];
+  /**
+   * Secrets from Secrets Manager or SSM, as environment variables; the shared execution role
+   * is granted to read them.
+   * @default - none
+   */
+  readonly secrets?: Record<string, batch.Secret>;
+  /**
+   * Resource limits (`ulimit`) of the container: MPI over EFA wants `memlock` unlimited.
+   * @default - the Docker daemon's defaults
+   */
+  readonly ulimits?: batch.Ulimit[];
+  /**
+   * Linux parameters: EFA interfaces as host devices (`/dev/infiniband/uverbs0`, ...), which
+   * need an EFA-capable `instanceType`, a larger `/dev/shm` for MPI, tmpfs mounts.
+   * @default - none
+   */
+  readonly linuxParameters?: batch.LinuxParameters;
+  /**
+   * Whether the container runs privileged.
+   * @default false
+   */
+  readonly privileged?: boolean;
+  /**
+   * User the container runs as.
+   * @default - the image's user
+   */
+  readonly user?: string;
+  /**
+   * Log driver of the container.
+   * @default - the awslogs driver, to the `/aws/batch/job` log group
+   */
+  readonly logging?: ecs.LogDriver;
 }
 
 /** Properties of a {@link MultiNodeJob}. */
@@ -81,6 +123,8 @@ export class MultiNodeJob extends BatchJobDefinitionBase {
   /** The L2 job definition that renders the containers of this one. */
   public readonly multiNodeJobDefinition: batch.MultiNodeJobDefinition;
   private readonly groupInstanceTypes: string[] = [];
+  private readonly openEndedGroups: boolean[] = [];
+  private readonly groupStarts: number[] = [];
 
   constructor(scope: Construct, id: string, props: MultiNodeJobProps) {
     super(scope, id, props);
@@ -93,6 +137,8 @@ export class MultiNodeJob extends BatchJobDefinitionBase {
       retryAttempts: props.retryAttempts,
       retryStrategies: props.retryStrategies,
       timeout: props.timeout,
+      schedulingPriority: props.schedulingPriority,
+      skipDeregisterOnUpdate: props.skipDeregisterOnUpdate,
       mainNode: this.mainNode,
       propagateTags: this.propagateTags,
     });
@@ -108,19 +154,37 @@ export class MultiNodeJob extends BatchJobDefinitionBase {
 
   /** Adds a node group; its container shares the job definition's job and execution roles. */
   public addNodeGroup(group: NodeGroup): void {
+    const memory = group.memory ?? DEFAULT_MEMORY;
     const container = new batch.EcsEc2ContainerDefinition(this, `NodeGroup${this.groupInstanceTypes.length + 1}`, {
       image: group.image,
-      cpu: group.vcpus ?? 1,
-      memory: group.memory ?? Size.mebibytes(2048),
+      cpu: group.vcpus ?? DEFAULT_VCPUS,
+      memory,
       gpu: group.gpus,
       command: group.command,
       environment: group.environment,
       volumes: group.volumes,
+      secrets: group.secrets,
+      ulimits: group.ulimits,
+      linuxParameters: group.linuxParameters,
+      privileged: group.privileged,
+      user: group.user,
+      logging: group.logging,
       executionRole: this.executionRole,
       jobRole: this.jobRole,
     });
-    this.groupInstanceTypes.push(group.instanceType.toString());
-    this.multiNodeJobDefinition.addContainer({ startNode: group.startNode, endNode: group.endNode, container });
+    const instanceType = group.instanceType.toString();
+    this.groupInstanceTypes.push(instanceType);
+    this.openEndedGroups.push(group.endNode === undefined);
+    this.groupStarts.push(group.startNode);
+    // The L2 needs an end; an open group's is the last node, and its range is rendered `start:`.
+    const endNode = group.endNode ?? this.numNodes - 1;
+    this.multiNodeJobDefinition.addContainer({ startNode: group.startNode, endNode, container });
+    const subject = `node group '${group.startNode}:${group.endNode ?? ''}' of job definition '${this.node.id}'`;
+    addChecks(this, () => {
+      const settings = containerSettingsCheck(this, { subject, platform: 'EC2', memory, linuxParameters: group.linuxParameters, ulimits: group.ulimits });
+      const efa = efaPlacementCheck(subject, efaDevicesOf(this, group.linuxParameters), instanceType);
+      return { errors: [...settings.errors, ...efa.errors], warnings: [...settings.warnings, ...efa.warnings] };
+    });
   }
 
   private renderNodeProperties(context: IResolveContext, rendered: unknown): batch.CfnJobDefinition.NodePropertiesProperty {
@@ -131,6 +195,7 @@ export class MultiNodeJob extends BatchJobDefinitionBase {
       numNodes: this.numNodes,
       nodeRangeProperties: ranges.map((range, i) => ({
         ...range,
+        ...(this.openEndedGroups[i] ? { targetNodes: `${this.groupStarts[i]}:` } : {}),
         container: { ...range.container as batch.CfnJobDefinition.ContainerPropertiesProperty, instanceType: this.groupInstanceTypes[i] },
       })),
     };

@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Aspects, CfnResource, Duration, IAspect, Stack } from 'aws-cdk-lib';
-import { ExpectedResult, IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { AssertionsProvider, ExpectedResult, IntegTest, WaiterStateMachine } from '@aws-cdk/integ-tests-alpha';
 import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { NAG_REASONS } from './nag-reasons';
@@ -40,18 +40,50 @@ export function declareIntegTest(app: App, id: string, stacks: Stack[], jobs: In
     // The assertion provider's bundle changes with every aws-cdk-lib release; the templates are what we review.
     diffAssets: false,
   });
+  let provider: AssertionsProvider | undefined;
+  const waiters: string[] = [];
   for (const job of jobs) {
     const submitted = integ.assertions.awsApiCall('Batch', 'submitJob', {
       jobName: `integ-${job.id}`,
       jobQueue: job.jobQueue,
       jobDefinition: job.jobDefinition,
     });
-    integ.assertions.awsApiCall('Batch', 'describeJobs', { jobs: [submitted.getAttString('jobId')] })
+    provider = submitted.provider;
+    const described = integ.assertions.awsApiCall('Batch', 'describeJobs', { jobs: [submitted.getAttString('jobId')] })
       .assertAtPath('jobs.0.status', ExpectedResult.stringLikeRegexp('^SUCCEEDED$'))
       .waitForAssertions({ totalTimeout: job.timeout, interval: Duration.seconds(30), backoffRate: 1 });
+    waiters.push((described.node.findChild('WaitFor') as WaiterStateMachine).stateMachineArn);
   }
+  if (provider) scopeAssertionPolicy(provider, jobs, waiters);
   applyNagChecks(app);
   return integ;
+}
+
+/**
+ * The assertions provider allows every SDK call it makes on `*`. Its role's policy is restated
+ * here with each action on what the test touches: SubmitJob on the queues and job definitions
+ * under test, StartExecution on the waiters; DescribeJobs has no resource-level permissions.
+ * The policy is an override of the role's `Policies` (the provider offers no way to narrow a
+ * statement it added), so a statement a newer provider adds shows up as a snapshot change.
+ */
+function scopeAssertionPolicy(provider: AssertionsProvider, jobs: readonly IntegJob[], waiters: readonly string[]): void {
+  const stack = Stack.of(provider);
+  const roleRef = stack.resolve(provider.handlerRoleArn) as { 'Fn::GetAtt'?: [string, string] };
+  const logicalId = roleRef['Fn::GetAtt']?.[0];
+  const role = stack.node.findAll().find((c): c is CfnResource => c instanceof CfnResource && c.cfnResourceType === 'AWS::IAM::Role'
+    && stack.resolve(c.logicalId) === logicalId);
+  if (!role) throw new Error(`integ test: the role of assertions provider '${provider.node.path}' was not found in stack '${stack.stackName}' (expected Fn::GetAtt of an AWS::IAM::Role, got ${JSON.stringify(roleRef)})`);
+  role.addPropertyOverride('Policies', [{
+    PolicyName: 'Inline',
+    PolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 'batch:SubmitJob', Effect: 'Allow', Resource: [...new Set(jobs.flatMap((job) => [job.jobQueue, job.jobDefinition]))] },
+        { Action: 'batch:DescribeJobs', Effect: 'Allow', Resource: '*' },
+        { Action: 'states:StartExecution', Effect: 'Allow', Resource: [...waiters] },
+      ],
+    },
+  }]);
 }
 
 /**

@@ -16,7 +16,9 @@ export const NAG_REASONS: ReadonlyArray<{ id: string; reason: string; appliesTo?
   },
   {
     id: 'AwsSolutions-IAM5',
-    reason: 'wildcards only where IAM offers nothing narrower: batch:DescribeComputeEnvironments has no resource-level permissions (ECS cluster lookup); '
+    reason: 'wildcards only where IAM offers nothing narrower: Resource::* is left on actions with no resource-level permissions '
+      + '(batch:DescribeComputeEnvironments for the ECS cluster lookup, batch:DescribeJobs/ListJobs/DescribeJobQueues/DescribeJobDefinitions for describe grants and the assertions, '
+      + 'ecr:GetAuthorizationToken for image pulls, ssmmessages for ECS Exec); batch:SubmitJob is scoped to the queues and job definitions under test; '
       + 'log stream names under /aws/batch/job are chosen by Batch per attempt; job ids and job definition revisions do not exist before submission, '
       + 'so grants on them are scoped by job definition name and required tags instead',
     appliesTo: [

@@ -8,14 +8,37 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
  * EventBridge publishes to the topic and sends to the dead-letter queue, CloudWatch alarms
  * publish to the topic: with a customer managed key behind both, each service must be allowed
  * to encrypt through it (the form AWS documents for encrypted SNS and SQS targets).
+ *
+ * CloudWatch's requests carry the alarm as `aws:SourceArn`, so its statement is limited to this
+ * account's alarms. EventBridge's requests to KMS, made through SNS and SQS, carry no
+ * `aws:SourceArn` or `aws:SourceAccount` (AWS documents those keys as unsupported there, and a
+ * condition on a missing key drops every notification): its statement is unconditioned, and
+ * what stops another account's rule from using it is the topic and queue policies, which admit
+ * only this construct's rules by `aws:SourceArn`.
  */
 export function allowServicesToUseKey(key: kms.IKey): void {
+  const stack = Stack.of(key);
+  const actions = ['kms:Decrypt', 'kms:GenerateDataKey*'];
   key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'EventBridgeAndCloudWatchPublishEncrypted',
-    principals: [new iam.ServicePrincipal('events.amazonaws.com'), new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-    actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+    sid: 'CloudWatchAlarmsPublishEncrypted',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions,
+    resources: ['*'],
+    conditions: thisAccountsAlarms(stack),
+  }));
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'EventBridgePublishEncrypted',
+    principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+    actions,
     resources: ['*'],
   }));
+}
+
+function thisAccountsAlarms(stack: Stack): Record<string, Record<string, string>> {
+  return {
+    ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+    StringEquals: { 'aws:SourceAccount': stack.account },
+  };
 }
 
 /** Alarm actions publish as the CloudWatch service: only this account's alarms may. */
@@ -26,10 +49,7 @@ export function allowAlarmsToPublish(topic: sns.ITopic): void {
     principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
     actions: ['sns:Publish'],
     resources: [topic.topicArn],
-    conditions: {
-      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
-      StringEquals: { 'aws:SourceAccount': stack.account },
-    },
+    conditions: thisAccountsAlarms(stack),
   }));
 }
 

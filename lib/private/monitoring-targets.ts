@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -57,35 +57,28 @@ export class TopicTarget implements events.IRuleTarget {
  *
  * The CDK's `CloudWatchLogGroup` target installs the log group's resource policy through a
  * custom resource (a Lambda function with its own role); CloudFormation has a native
- * `AWS::Logs::ResourcePolicy`, so this target uses it, with the statements AWS's samples use:
- * creating streams for EventBridge, writing events only for this rule.
+ * `AWS::Logs::ResourcePolicy`, so this target uses it, with one statement per rule: EventBridge
+ * may create streams and write events on behalf of that rule of this account only
+ * (`aws:SourceArn` and `aws:SourceAccount`, as AWS documents for service principals writing to
+ * CloudWatch Logs).
  */
 export class LogGroupTarget implements events.IRuleTarget {
   constructor(private readonly logGroup: logs.LogGroup, private readonly delivery: DeliveryPolicy) {}
 
   /** Called by the rule when the target is added. */
   public bind(rule: events.IRule): events.RuleTargetConfig {
-    const principals = [new iam.ServicePrincipal(EVENTS_PRINCIPAL)];
-    if (!this.createStreamGranted) {
-      this.logGroup.addToResourcePolicy(new iam.PolicyStatement({
-        sid: 'EventBridgeCreateLogStream',
-        principals,
-        actions: ['logs:CreateLogStream'],
-        resources: [this.logGroup.logGroupArn],
-      }));
-      this.createStreamGranted = true;
-    }
     this.logGroup.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `PutLogEvents${Names.uniqueId(rule)}`,
-      principals,
-      actions: ['logs:PutLogEvents'],
+      sid: `WriteEvents${Names.uniqueId(rule)}`,
+      principals: [new iam.ServicePrincipal(EVENTS_PRINCIPAL)],
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [this.logGroup.logGroupArn],
-      conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      conditions: {
+        ArnEquals: { 'aws:SourceArn': rule.ruleArn },
+        StringEquals: { 'aws:SourceAccount': Stack.of(rule).account },
+      },
     }));
     return { arn: this.logGroup.logGroupArn, targetResource: this.logGroup, ...deliveryConfig(rule, this.delivery) };
   }
-
-  private createStreamGranted = false;
 }
 
 function deliveryConfig(rule: events.IRule, delivery: DeliveryPolicy): Pick<events.RuleTargetConfig, 'deadLetterConfig' | 'retryPolicy'> {

@@ -2,13 +2,16 @@ import { Annotations, Stack } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import { IConstruct } from 'constructs';
 import { containerMemoryProblem } from '../../runtime/model/container-resource-rules';
+import { OrchestratedCompute, Orchestration, orchestrationProblem, queueOrchestrationProblem } from '../../runtime/model/eks-rules';
 import type { CpuArchitecture } from '../../runtime/model/instance-catalog';
 import { multiNodeCapableCompute, multiNodeQueueProblem, nodeLayoutProblems } from '../../runtime/model/multi-node-rules';
 import { batchNameProblem } from '../../runtime/model/name-rules';
 import { JobDescription, PlacementVerdict, QueueDescription, computeOffer, jobResourceProblems, placeOnQueue } from '../../runtime/model/placement';
 import { queueFindings } from '../../runtime/model/queue-rules';
 import { environmentNameProblems, evaluateOnExitProblems, retryAttemptsProblems, timeoutProblems } from '../../runtime/model/retry-rules';
+import { managedEc2ResourceFindings, orchestrationOf } from './compute-resource-checks';
 import { Described, cfnComputeOf, describeCompute, describeJobDefinition, displayName } from './describe';
+import { describeEksJob } from './eks-checks';
 
 /*
  * The synth-time checks, one function per resource kind, returning findings that
@@ -99,7 +102,7 @@ function timeLimitsOf(cfnQueue: batch.CfnJobQueue): StatedTimeLimits {
  */
 export function describeQueue(
   queue: batch.IJobQueue | batch.CfnJobQueue, stated?: StatedTimeLimits,
-): Described<QueueDescription & { orders: number[]; stateTimeLimitSeconds: number[] }> {
+): Described<QueueDescription & { orders: number[]; orchestrations: Orchestration[]; stateTimeLimitSeconds: number[] }> {
   const name = queue instanceof batch.CfnJobQueue ? displayName(queue) : queue.node.id;
   if (!(queue instanceof batch.JobQueue) && !(queue instanceof batch.CfnJobQueue)) {
     return { unresolved: [`queue '${name}' (imported: its compute environments are unknown)`] };
@@ -107,6 +110,7 @@ export function describeQueue(
   const unresolved: string[] = [];
   const computeEnvironments = [];
   const orders: number[] = [];
+  const orchestrations: Orchestration[] = [];
   for (const entry of queue instanceof batch.JobQueue ? l2QueueEntries(queue) : l1QueueEntries(queue)) {
     const described = entry.cfn ? describeCompute(entry.cfn) : { unresolved: [`compute environment '${entry.label}' (imported)`] };
     unresolved.push(...described.unresolved);
@@ -114,12 +118,13 @@ export function describeQueue(
     if (described.value) {
       computeEnvironments.push(described.value);
       orders.push(entry.order);
+      orchestrations.push(orchestrationOf(entry.cfn!));
     }
   }
   const cfnQueue = queue instanceof batch.CfnJobQueue ? queue : queue.node.defaultChild as batch.CfnJobQueue;
   const limits = stated ?? timeLimitsOf(cfnQueue);
   if (limits.unresolved) unresolved.push('jobStateTimeLimitActions.maxTimeSeconds');
-  return { value: { name, computeEnvironments, orders, stateTimeLimitSeconds: limits.seconds }, unresolved };
+  return { value: { name, computeEnvironments, orders, orchestrations, stateTimeLimitSeconds: limits.seconds }, unresolved };
 }
 
 /**
@@ -142,6 +147,8 @@ export function queueCheck(queue: batch.IJobQueue | batch.CfnJobQueue, stated?: 
     computeEnvironments: q.computeEnvironments.map((compute, i) => ({ compute, order: q.orders[i] })),
     stateTimeLimitSeconds: q.stateTimeLimitSeconds,
   });
+  const mixed = queueOrchestrationProblem(q.name, orchestratedComputes(q));
+  if (mixed) errors.push(mixed);
   return { errors: [...errors, ...findings.errors], warnings: [...warnings, ...findings.warnings] };
 }
 
@@ -156,6 +163,9 @@ export function computeCheck(cfn: batch.CfnComputeEnvironment): Findings {
     for (const entry of computeOffer(described.value).unknownEntries) {
       warnings.push(`${subject} lists instance type '${entry}' that batchkit's catalog does not know: placement checks cannot judge it`);
     }
+    const resource = managedEc2ResourceFindings(cfn, described.value);
+    errors.push(...resource.errors);
+    warnings.push(...resource.warnings, ...skippedFor(subject, resource.unresolved));
   }
   return { errors, warnings };
 }
@@ -175,7 +185,9 @@ export function jobDefinitionCheck(cfn: batch.CfnJobDefinition, queues: readonly
   const described = describeJobDefinition(cfn, architecture);
   const facts = described.value!;
   const subject = facts.subject;
-  const unresolved = [...described.unresolved];
+  const orchestration: Orchestration = cfn.eksProperties === undefined ? 'ECS' : 'EKS';
+  const eks = orchestration === 'EKS' ? describeEksJob(cfn, subject) : undefined;
+  const unresolved = [...described.unresolved, ...(eks?.unresolved ?? [])];
   const errors = nameProblems(subject, cfn, cfn.jobDefinitionName, 'jobDefinitionName', unresolved);
   const warnings = skippedFor(subject, unresolved);
   const prefixed = (problems: string[]) => problems.map((p) => `${subject} ${p}`);
@@ -188,9 +200,23 @@ export function jobDefinitionCheck(cfn: batch.CfnJobDefinition, queues: readonly
     const memory = containerMemoryProblem(job.memoryMiB);
     if (memory) errors.push(`${job.subject} ${memory}`);
   }
+  if (eks) errors.push(...prefixed(eks.problems));
   if (facts.nodes) errors.push(...prefixed(nodeLayoutProblems(facts.nodes.numNodes, facts.nodes.mainNode, facts.nodes.targetNodes)));
-  const placement = queues === undefined ? placeAnywhere(cfn, facts.jobs, !!facts.nodes) : placeOnBound(facts.jobs, queues, !!facts.nodes, subject);
+  const jobs = eks ? eks.jobs : facts.jobs;
+  const placement = queues === undefined
+    ? placeAnywhere(cfn, jobs, !!facts.nodes, orchestration)
+    : placeOnBound(jobs, queues, !!facts.nodes, subject, orchestration);
   return { errors: [...errors, ...placement.errors], warnings: [...warnings, ...placement.warnings] };
+}
+
+/** A queue's compute environments with their orchestrations, for the orchestration rules. */
+function orchestratedComputes(queue: QueueDescription & { orchestrations: Orchestration[] }): OrchestratedCompute[] {
+  return queue.computeEnvironments.map((ce, i) => ({ name: ce.name, orchestration: queue.orchestrations[i] }));
+}
+
+/** The part of a queue that runs jobs of `orchestration`. */
+function computeFor(queue: QueueDescription & { orchestrations: Orchestration[] }, orchestration: Orchestration): QueueDescription {
+  return { name: queue.name, computeEnvironments: queue.computeEnvironments.filter((_, i) => queue.orchestrations[i] === orchestration) };
 }
 
 function verdictOn(job: JobDescription, queue: QueueDescription, multiNode: boolean): PlacementVerdict {
@@ -202,15 +228,20 @@ function verdictOn(job: JobDescription, queue: QueueDescription, multiNode: bool
   return placeOnQueue(job, queue);
 }
 
-function placeOnBound(jobs: readonly JobDescription[], queues: readonly batch.IJobQueue[], multiNode: boolean, subject: string): Findings {
+function placeOnBound(jobs: readonly JobDescription[], queues: readonly batch.IJobQueue[], multiNode: boolean, subject: string, orchestration: Orchestration): Findings {
   const errors: string[] = [];
   const warnings: string[] = [];
   for (const queue of queues) {
     const described = describeQueue(queue);
     warnings.push(...skippedFor(`placement of ${subject} on queue '${queue.node.id}'`, described.unresolved));
     if (!described.value || described.unresolved.length > 0) continue;
+    const mismatch = orchestrationProblem(subject, orchestration, described.value.name, orchestratedComputes(described.value));
+    if (mismatch) {
+      errors.push(mismatch);
+      continue;
+    }
     for (const job of jobs) {
-      const verdict = verdictOn(job, described.value, multiNode);
+      const verdict = verdictOn(job, computeFor(described.value, orchestration), multiNode);
       if (verdict.status === 'never-fits') errors.push(verdict.reason);
       if (verdict.status === 'unknown') warnings.push(verdict.reason);
     }
@@ -218,8 +249,9 @@ function placeOnBound(jobs: readonly JobDescription[], queues: readonly batch.IJ
   return { errors, warnings };
 }
 
-function placeAnywhere(scope: IConstruct, jobs: readonly JobDescription[], multiNode: boolean): Findings {
-  const queues = appQueues(scope).map((q) => describeQueue(q)).filter((d) => d.value && d.unresolved.length === 0).map((d) => d.value!);
+function placeAnywhere(scope: IConstruct, jobs: readonly JobDescription[], multiNode: boolean, orchestration: Orchestration): Findings {
+  const queues = appQueues(scope).map((q) => describeQueue(q)).filter((d) => d.value && d.unresolved.length === 0)
+    .map((d) => computeFor(d.value!, orchestration)).filter((q) => q.computeEnvironments.length > 0);
   // An app without (checkable) queues may submit to queues declared elsewhere: nothing to judge.
   if (queues.length === 0) return { errors: [], warnings: [] };
   const errors: string[] = [];

@@ -79,6 +79,72 @@ describe('BatchQueue', () => {
     });
   });
 
+  test('cancels stuck jobs after a time of their own per reason, the simple limit covering the reasons not named', () => {
+    // GIVEN
+    const { stack, vpc } = newStack();
+    // WHEN
+    const queue = new BatchQueue(stack, 'Q', {
+      computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })],
+      cancelStuckJobsAfter: Duration.hours(4),
+      stuckJobActions: [
+        { reason: batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT, cancelAfter: Duration.minutes(10) },
+        { reason: batch.JobStateTimeLimitActionsReason.COMPUTE_ENVIRONMENT_MAX_RESOURCE, cancelAfter: Duration.minutes(30) },
+      ],
+    });
+    // THEN
+    const action = (reason: string, seconds: number) => ({ Action: 'CANCEL', MaxTimeSeconds: seconds, Reason: reason, State: 'RUNNABLE' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobQueue', {
+      JobStateTimeLimitActions: [
+        action('MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE', 1800),
+        action('MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT', 600),
+        action('CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY', 14400),
+      ],
+    });
+    expect(queue.stuckJobActions.map((a) => a.cancelAfter.toMinutes())).toEqual([30, 10, 240]);
+  });
+
+  test('acts only on the reasons named when no simple limit is given', () => {
+    const { stack, vpc } = newStack();
+    new BatchQueue(stack, 'Q', {
+      computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })],
+      stuckJobActions: [{ reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY, cancelAfter: Duration.hours(24) }],
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobQueue', {
+      JobStateTimeLimitActions: [{ Action: 'CANCEL', MaxTimeSeconds: 86400, Reason: 'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY', State: 'RUNNABLE' }],
+    });
+  });
+
+  test('fails when a per-reason limit is out of range, saying so once per value', () => {
+    // GIVEN two reasons with the same bad limit and one with another
+    const { app, stack, vpc } = newStack();
+    new BatchQueue(stack, 'Hasty', {
+      computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })],
+      cancelStuckJobsAfter: Duration.minutes(1),
+      stuckJobActions: [{ reason: batch.JobStateTimeLimitActionsReason.INSUFFICIENT_INSTANCE_CAPACITY, cancelAfter: Duration.hours(25) }],
+    });
+    // WHEN
+    let message = '';
+    try {
+      app.synth();
+    } catch (error) {
+      message = String(error);
+    }
+    // THEN
+    expect(message).toMatch(/queue 'Hasty' has a job state time limit of 60 seconds but Batch expects 600..86400/);
+    expect(message).toMatch(/queue 'Hasty' has a job state time limit of 90000 seconds but Batch expects 600..86400/);
+    expect(message.match(/job state time limit/g)).toHaveLength(2);
+  });
+
+  test('fails when one reason is given two limits', () => {
+    const { app, stack, vpc } = newStack();
+    const reason = batch.JobStateTimeLimitActionsReason.JOB_RESOURCE_REQUIREMENT;
+    new BatchQueue(stack, 'Twice', {
+      computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })],
+      stuckJobActions: [{ reason, cancelAfter: Duration.minutes(10) }, { reason, cancelAfter: Duration.minutes(20) }],
+    });
+    expect(() => app.synth()).toThrow(/\[Test\/Twice\] queue 'Twice' gives reason MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT more than one time limit but Batch takes one action per reason \(stuckJobActions\)/);
+  });
+
   test('fails when its name breaks Batch\'s name rule', () => {
     const { app, stack, vpc } = newStack();
     new BatchQueue(stack, 'Named', { jobQueueName: 'high priority', computeEnvironments: [new Ec2Compute(stack, 'C', { vpc })] });

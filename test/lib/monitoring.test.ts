@@ -63,10 +63,29 @@ describe('BatchMonitoring resources', () => {
     Template.fromStack(stack).hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 90 }, DeletionPolicy: 'Delete' });
     const [policy] = resourcesOfType(deployedResources(stack), 'AWS::Logs::ResourcePolicy');
     const statements = JSON.parse(policy.Properties.PolicyDocument as string).Statement as TemplateJson[];
-    expect(statements.map((s) => [s.Action, s.Principal.Service, s.Condition?.ArnEquals['aws:SourceArn'].replace(/[0-9A-F]{8}\.Arn>$/, '')])).toEqual([
-      ['logs:CreateLogStream', 'events.amazonaws.com', undefined],
-      ['logs:PutLogEvents', 'events.amazonaws.com', '<Fn::GetAtt MonitoringArchiveRule'],
-      ['logs:PutLogEvents', 'events.amazonaws.com', '<Fn::GetAtt MonitoringArchiveWorkflowsRule'],
+    const write = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    expect(statements.map((s) => [s.Action, s.Principal.Service, s.Condition.ArnEquals['aws:SourceArn'].replace(/[0-9A-F]{8}\.Arn>$/, ''), s.Condition.StringEquals])).toEqual([
+      [write, 'events.amazonaws.com', '<Fn::GetAtt MonitoringArchiveRule', { 'aws:SourceAccount': '111122223333' }],
+      [write, 'events.amazonaws.com', '<Fn::GetAtt MonitoringArchiveWorkflowsRule', { 'aws:SourceAccount': '111122223333' }],
+    ]);
+  });
+
+  test('the key lets only this account\'s alarms encrypt through it as CloudWatch, and EventBridge as the topic and queue policies admit it', () => {
+    // GIVEN
+    const stack = newSampleStack();
+
+    // WHEN
+    new BatchMonitoring(stack, 'Monitoring', { jobQueues: [newJobQueue(stack, 'Cpu')] });
+
+    // THEN
+    const [key] = resourcesOfType(deployedResources(stack), 'AWS::KMS::Key');
+    const services = (key.Properties.KeyPolicy as { Statement: TemplateJson[] }).Statement.filter((s) => s.Principal.Service);
+    expect(services.map((s) => [s.Sid, s.Principal.Service, s.Action, s.Condition])).toEqual([
+      ['CloudWatchAlarmsPublishEncrypted', 'cloudwatch.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*'], {
+        ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:*' },
+        StringEquals: { 'aws:SourceAccount': '111122223333' },
+      }],
+      ['EventBridgePublishEncrypted', 'events.amazonaws.com', ['kms:Decrypt', 'kms:GenerateDataKey*'], undefined],
     ]);
   });
 

@@ -1,9 +1,13 @@
 import { Size } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { BatchQueue, Ec2Compute, MultiNodeJob, NodeGroup } from '../../lib';
-import { IMAGE, instanceType, newStack } from './fixtures';
+import { IMAGE, instanceType, newStack, warningsAbout } from './fixtures';
 
 const group = (startNode: number, endNode: number, type = 'c6i.2xlarge', vcpus = 4): NodeGroup => ({
   startNode, endNode, instanceType: instanceType(type), image: IMAGE, vcpus, memory: Size.gibibytes(8),
@@ -50,6 +54,21 @@ describe('MultiNodeJob', () => {
     expect(() => app.synth()).toThrow(/job definition 'Gap' leaves node\(s\) 2 without a node group/);
   });
 
+  test('renders a group without endNode as a range open at the end, which a submit may resize', () => {
+    const { app, stack } = newStack();
+    new MultiNodeJob(stack, 'Open', { numNodes: 4, nodeGroups: [group(0, 0), { ...group(1, 1), endNode: undefined }] });
+    Template.fromStack(stack).hasResourceProperties('AWS::Batch::JobDefinition', {
+      NodeProperties: { NumNodes: 4, NodeRangeProperties: [{ TargetNodes: '0:0' }, { TargetNodes: '1:' }] },
+    });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('fails when an open group starts beyond the last node', () => {
+    const { app, stack } = newStack();
+    new MultiNodeJob(stack, 'Beyond', { numNodes: 2, nodeGroups: [group(0, 1), { ...group(2, 2), endNode: undefined }] });
+    expect(() => app.synth()).toThrow(/job definition 'Beyond' has node range '2:'/);
+  });
+
   test('fails when node ranges overlap', () => {
     const { app, stack } = newStack();
     new MultiNodeJob(stack, 'Overlap', { numNodes: 4, nodeGroups: [group(0, 2), group(2, 3)] });
@@ -93,5 +112,83 @@ describe('MultiNodeJob', () => {
     const queue = new BatchQueue(stack, 'Hpc', { computeEnvironments: [new Ec2Compute(stack, 'OnDemand', { vpc, instanceClasses: [ec2.InstanceClass.C6I] })] });
     new MultiNodeJob(stack, 'Mpi', { numNodes: 2, nodeGroups: [group(0, 1, 'p4d.24xlarge')], queues: [queue] });
     expect(() => app.synth()).toThrow(/node group '0:1' of job definition 'Mpi' asks for instance type p4d.24xlarge but queue 'Hpc' does not offer it \(it offers c6i\)/);
+  });
+});
+
+describe('MultiNodeJob node group settings', () => {
+  const efaLinux = (scope: Construct, id: string): batch.LinuxParameters => {
+    const linux = new batch.LinuxParameters(scope, id, { sharedMemorySize: Size.gibibytes(8) });
+    linux.addDevices({ hostPath: '/dev/infiniband/uverbs0', permissions: [batch.DevicePermission.READ, batch.DevicePermission.WRITE] });
+    return linux;
+  };
+
+  test('renders secrets, ulimits, Linux parameters with EFA devices, privileged, user and logging per node group', () => {
+    // GIVEN
+    const { stack } = newStack();
+    const secret = new secretsmanager.Secret(stack, 'Licence');
+    // WHEN
+    const job = new MultiNodeJob(stack, 'Mpi', {
+      numNodes: 2,
+      schedulingPriority: 10,
+      skipDeregisterOnUpdate: true,
+      nodeGroups: [{
+        ...group(0, 1, 'c5n.18xlarge'),
+        secrets: { LICENCE: batch.Secret.fromSecretsManager(secret) },
+        ulimits: [{ name: batch.UlimitName.MEMLOCK, softLimit: 2147483647, hardLimit: 2147483647 }],
+        linuxParameters: efaLinux(stack, 'Linux'),
+        privileged: true,
+        user: 'mpi',
+        logging: ecs.LogDriver.awsLogs({ streamPrefix: 'mpi' }),
+      }],
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Batch::JobDefinition', {
+      SchedulingPriority: 10,
+      ResourceRetentionPolicy: { SkipDeregisterOnUpdate: true },
+      NodeProperties: {
+        NodeRangeProperties: [{
+          TargetNodes: '0:1',
+          Container: {
+            InstanceType: 'c5n.18xlarge',
+            Privileged: true,
+            User: 'mpi',
+            Secrets: [{ Name: 'LICENCE', ValueFrom: stack.resolve(secret.secretArn) }],
+            Ulimits: [{ Name: 'memlock', SoftLimit: 2147483647, HardLimit: 2147483647 }],
+            LinuxParameters: { SharedMemorySize: 8192, Devices: [{ HostPath: '/dev/infiniband/uverbs0', Permissions: ['read', 'write'] }] },
+            LogConfiguration: { LogDriver: 'awslogs', Options: Match.objectLike({ 'awslogs-stream-prefix': 'mpi' }) },
+          },
+        }],
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [stack.resolve((job.executionRole as iam.Role).roleName)],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] })]) },
+    });
+  });
+
+  test('fails when a node group exposes EFA devices on an instance type without EFA', () => {
+    const { app, stack } = newStack();
+    new MultiNodeJob(stack, 'Mpi', { numNodes: 2, nodeGroups: [{ ...group(0, 1, 'c6i.2xlarge'), linuxParameters: efaLinux(stack, 'Linux') }] });
+    expect(() => app.synth()).toThrow(/\[Test\/Mpi\] node group '0:1' of job definition 'Mpi' exposes EFA device\(s\) \/dev\/infiniband\/uverbs0 but instance type c6i.2xlarge has no EFA \(in its family: c6i.32xlarge, c6i.metal\) \(linuxParameters\)/);
+  });
+
+  test('warns when batchkit cannot tell whether a node group\'s instance type has EFA', () => {
+    const { stack } = newStack();
+    new MultiNodeJob(stack, 'Mpi', { numNodes: 2, nodeGroups: [{ ...group(0, 1, 't3.2xlarge'), linuxParameters: efaLinux(stack, 'Linux') }] });
+    Template.fromStack(stack);
+    expect(warningsAbout(stack, "node group '0:1' of job definition 'Mpi' exposes EFA device(s) /dev/infiniband/uverbs0 on instance type t3.2xlarge")).toHaveLength(1);
+  });
+
+  test('fails when a node group\'s ulimit is inverted', () => {
+    const { app, stack } = newStack();
+    new MultiNodeJob(stack, 'Mpi', { numNodes: 1, nodeGroups: [{ ...group(0, 0), ulimits: [{ name: batch.UlimitName.STACK, softLimit: 8, hardLimit: 4 }] }] });
+    expect(() => app.synth()).toThrow(/node group '0:0' of job definition 'Mpi' has ulimit 'stack' with a soft limit of 8 above its hard limit of 4/);
+  });
+
+  test('fails when a node group\'s scheduling priority is out of range', () => {
+    const { app, stack } = newStack();
+    new MultiNodeJob(stack, 'Mpi', { numNodes: 1, schedulingPriority: -1, nodeGroups: [group(0, 0)] });
+    expect(() => app.synth()).toThrow(/job definition 'Mpi' has a schedulingPriority of -1 but Batch expects a whole number from 0 to 9999/);
   });
 });
