@@ -8,8 +8,8 @@
  * an engine without a data directory (SQLite in memory, attempt files on /dev/shm). Prints each
  * round and the median ratios (target: at most 1.3x).
  *
- * Run: `npx ts-node --swc bench/engine-dispatch.ts` (set `BATCHKIT_PROCESS_HELPER=perl` (or `sh`,
- * `node`) to time another process helper than the default).
+ * Run: `npx ts-node --swc bench/engine-dispatch.ts` (set `BATCHKIT_PROCESS_HELPER=node` to time
+ * Node's spawn instead of the native process helper).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -17,7 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { LocalBatchEngine } from '../runtime/engine/engine';
-import { availableHelper } from '../runtime/engine/helper-programs';
+import { hostLauncherPlan } from '../runtime/engine/host-launcher';
 import { printBenchJson } from './bench-json';
 
 const ARRAY_SIZE = 500;
@@ -86,7 +86,7 @@ function median(values: readonly number[]): number {
 const ON_DISK_ROOT = path.join(__dirname, '..', '.batchkit', 'bench');
 
 async function main(): Promise<void> {
-  const helper = availableHelper()?.name ?? 'none (Node spawn)';
+  const helper = hostLauncherPlan().helperBinary === undefined ? 'none (Node spawn)' : 'native';
   fs.mkdirSync(ON_DISK_ROOT, { recursive: true });
   console.log(`processes: ${TOTAL_PROCESSES} per run (cores: ${cores}, process helper: ${helper}, on-disk data directories under ${path.relative(process.cwd(), ON_DISK_ROOT) || '.'})`);
   timeXargs();

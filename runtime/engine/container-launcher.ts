@@ -240,7 +240,8 @@ export class ContainerLauncher implements ProcessLauncher {
   private startAttached(name: string, logFile: string, onStarted: () => void): Promise<number | undefined> {
     return new Promise((resolve) => {
       const logFd = openPrivateFile(logFile, 'a');
-      const child = this.cli.spawn(this.cli.command, ['start', '--attach', name], { stdio: ['ignore', logFd, logFd] });
+      // Its own process group, so Ctrl-C at the terminal reaches the command, not the attached container.
+      const child = this.cli.spawn(this.cli.command, ['start', '--attach', name], { stdio: ['ignore', logFd, logFd], detached: true });
       fs.closeSync(logFd);
       child.once('spawn', onStarted);
       child.once('error', () => resolve(undefined));

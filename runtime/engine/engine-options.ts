@@ -11,9 +11,8 @@ import type { ContainerCliSearch } from './container-cli';
 import { ContainerLauncher, ContainerLauncherOptions } from './container-launcher';
 import { EngineConfigurationError, shown } from './errors';
 import type { EventLogSettings } from './event-bus';
-import { HelperLauncher } from './helper-launcher';
-import { availableHelper } from './helper-programs';
-import { HostProcessLauncher, ProcessLauncher } from './launcher';
+import { hostLauncher, hostLauncherPlan } from './host-launcher';
+import type { ProcessLauncher } from './launcher';
 import type { HostCapacity } from './scheduler';
 
 /** How to open a local engine. */
@@ -30,8 +29,8 @@ export interface LocalEngineOptions {
   readonly accountId?: string;
   /**
    * How attempts run: `'container'` as docker or podman containers of the job's image (see
-   * `containers`), `'process'` as processes on this host (a `HelperLauncher`: the native helper,
-   * else perl, else sh with `setsid`, `BATCHKIT_PROCESS_HELPER` picks one), `'auto'` as containers
+   * `containers`), `'process'` as processes on this host (the native helper where a C compiler
+   * works, else Node's spawn; `BATCHKIT_PROCESS_HELPER` picks one), `'auto'` as containers
    * when a container runtime answers and host processes otherwise; or a launcher object. The
    * engine closes the launcher it creates, never one given here. `launcherDescription` says which
    * one runs and why.
@@ -141,7 +140,8 @@ export async function chooseLauncher(options: LocalEngineOptions): Promise<Chose
     throw new EngineConfigurationError(`${source} must be one of ${LAUNCHER_KINDS.join(', ')} (or, as an option, a ProcessLauncher): given ${shown(kind)}`);
   }
   if (kind === 'process') {
-    return { launcher: defaultLauncher(), owned: true, description: `host processes (${source} ${kind})` };
+    const plan = hostLauncherPlan();
+    return { launcher: hostLauncher(plan), owned: true, description: `host processes (${source} ${kind}) started by ${plan.description}` };
   }
   if (kind === 'container') {
     const launcher = await ContainerLauncher.detect(options.containers);
@@ -154,19 +154,14 @@ export async function chooseLauncher(options: LocalEngineOptions): Promise<Chose
     if (!(error instanceof EngineConfigurationError)) {
       throw error;
     }
-    return { launcher: defaultLauncher(), owned: true, description: `host processes (${source} auto: ${error.message})` };
+    const plan = hostLauncherPlan();
+    return { launcher: hostLauncher(plan), owned: true, description: `host processes (${source} auto: ${error.message}) started by ${plan.description}` };
   }
 }
 
 /** The engine's id on containers and networks (`batchkit.engine` label): a hash of its data directory. */
 export function engineIdOf(dataRoot: string): string {
   return createHash('sha256').update(dataRoot).digest('hex').slice(0, 12);
-}
-
-/** The fastest launcher this host supports: a helper process where possible, Node's spawn otherwise. */
-export function defaultLauncher(): ProcessLauncher {
-  const helper = availableHelper();
-  return helper ? new HelperLauncher(helper) : new HostProcessLauncher();
 }
 
 /** This host's cores and memory, no GPUs. */

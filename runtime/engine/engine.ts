@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ensurePrivateDir } from '../files/private-files';
 import { ArnScope, jobArn, parseScopedArn } from '../model/arns';
-import { BatchApi, BatchServerException } from '../model/batch-api';
+import { BatchApi, BatchClientException, BatchServerException } from '../model/batch-api';
 import type { BatchEventEnvelope } from '../model/events';
 import { AttemptRunner } from './attempt-runner';
 import { EngineClock, systemClock } from './clock';
@@ -36,6 +36,8 @@ import { EngineStore } from './store';
 import { buildJobSpec } from './submit-request';
 import { updateTags } from './tagging';
 import { collectLogStreams, type JobLogStream } from './log-streams';
+import { ConsumableResourceDetail, ConsumableResourceRegistry } from './consumable-resources';
+import { listJobsByConsumableResource, unfinishedJobNeeding } from './consumable-jobs';
 
 /** Re-exported so `engine.ts` is the one import for users of the engine. */
 export { HOST_TERMINATED_REASON };
@@ -66,6 +68,7 @@ export class LocalBatchEngine implements BatchApi {
   private readonly writer: StateWriter;
   private readonly launchGate: LaunchGate;
   private readonly resources: ResourceRegistry;
+  private readonly consumables: ConsumableResourceRegistry;
   private readonly graph: JobGraph;
   private readonly scheduler: Scheduler;
   private readonly runner: AttemptRunner;
@@ -78,6 +81,7 @@ export class LocalBatchEngine implements BatchApi {
   private nextSeq = 1;
   private tickPending = false;
   private closed = false;
+  private placementHeld = false;
 
   /** What runs attempts and why (one line, e.g. `host processes (launcher auto: no working container runtime: ...)`). */
   public readonly launcherDescription: string;
@@ -122,6 +126,10 @@ export class LocalBatchEngine implements BatchApi {
       this.store.resourceChanged(kind, key, detail);
       this.requestTick();
     });
+    this.consumables = new ConsumableResourceRegistry(this.scope, (key, detail) => {
+      this.store.resourceChanged('consumable-resource', key, detail);
+      this.requestTick();
+    }, () => this.clock.now(), (name) => unfinishedJobNeeding(name, this.graph.jobs.values()));
     this.graph = new JobGraph({
       now: () => this.clock.now(),
       statusChanged: (job) => this.statusChanged(job),
@@ -133,7 +141,13 @@ export class LocalBatchEngine implements BatchApi {
         this.runner.start(job, computeEnvironment, needs);
       },
       blocked: (queue, job, reason) => this.blockWatch.blocked(queue, job, reason),
-    }, () => this.clock.now());
+      waiting: (job, reason) => {
+        if (job.statusReason !== reason) {
+          job.statusReason = reason;
+          this.markDirty(job);
+        }
+      },
+    }, () => this.clock.now(), this.consumables);
     this.launcherDescription = chosen.description;
     this.containerCli = chosen.launcher instanceof ContainerLauncher ? chosen.launcher.cli : undefined;
     this.ownLauncher = chosen.owned ? chosen.launcher : undefined;
@@ -159,7 +173,11 @@ export class LocalBatchEngine implements BatchApi {
     );
     this.ending = new JobEnding(this.graph, this.runner, this.writer);
     for (const resource of this.store.loadResources()) {
-      this.resources.restore(resource.kind, resource.body);
+      if (resource.kind === 'consumable-resource') {
+        this.consumables.restore(resource.body as ConsumableResourceDetail);
+      } else {
+        this.resources.restore(resource.kind, resource.body);
+      }
     }
     const recovered = recoverJobs(this.store, this.graph, this.scheduler, this.runner, HOST_TERMINATED_REASON);
     this.nextSeq = recovered.nextSeq;
@@ -200,6 +218,25 @@ export class LocalBatchEngine implements BatchApi {
     return collectLogStreams(this.graph, (job, attempt) => this.runner.logFileOf(job, attempt));
   }
 
+  /**
+   * Places no more jobs: running attempts go on, queued jobs wait (and are placed by the next
+   * open of the data directory). For a command winding down without abandoning running work.
+   */
+  public holdPlacement(): void {
+    this.placementHeld = true;
+  }
+
+  /** Attempts starting or running now (array children one by one; array parents not counted). */
+  public activeAttemptCount(): number {
+    let count = 0;
+    for (const job of this.graph.jobs.values()) {
+      if (job.kind !== 'array' && (job.status === 'STARTING' || job.status === 'RUNNING')) {
+        count++;
+      }
+    }
+    return count;
+  }
+
   /** Stops scheduling, kills running processes (their attempts end as interrupted on the next open), closes the database. */
   public async close(): Promise<void> {
     if (this.closed) {
@@ -221,7 +258,7 @@ export class LocalBatchEngine implements BatchApi {
   public async submitJob(input: batch.SubmitJobRequest): Promise<batch.SubmitJobResponse> {
     this.assertOpen();
     this.writer.assertWritable();
-    const spec = buildJobSpec(input, this.resources, (jobId) => this.graph.find(jobId));
+    const spec = buildJobSpec(input, this.resources, (jobId) => this.graph.find(jobId), this.consumables);
     const kind: JobKind = spec.request.arrayProperties ? 'array' : spec.jobDefinition.type === 'multinode' ? 'multinode' : 'container';
     const job = this.graph.add(randomUUID(), this.nextSeq++, kind, this.clock.now(), spec);
     this.writer.jobAdded(job);
@@ -240,8 +277,10 @@ export class LocalBatchEngine implements BatchApi {
     const queue = this.resources.findJobQueue(jobQueue);
     try {
       return queue !== undefined && this.scheduler.canEverStart(queue, this.resources.resolveJobDefinition(jobDefinition));
-    } catch {
-      return false; // no such job definition, or none ACTIVE
+    } catch (error) {
+      // Only the refusal of the reference means "cannot run": no such job definition, or none ACTIVE.
+      if (error instanceof BatchClientException) return false;
+      throw error;
     }
   }
 
@@ -338,9 +377,12 @@ export class LocalBatchEngine implements BatchApi {
     return {};
   }
 
-  /** RegisterJobDefinition. */
+  /** RegisterJobDefinition: every consumable resource it names must exist. */
   public async registerJobDefinition(input: batch.RegisterJobDefinitionRequest): Promise<batch.RegisterJobDefinitionResponse> {
     this.assertOpen();
+    this.consumables.checkProperties(input?.consumableResourceProperties, 'consumableResourceProperties');
+    (input?.nodeProperties?.nodeRangeProperties ?? []).forEach((range, index) =>
+      this.consumables.checkProperties(range?.consumableResourceProperties, `nodeProperties.nodeRangeProperties[${index}].consumableResourceProperties`));
     return this.persisted(() => this.resources.registerJobDefinition(input));
   }
 
@@ -389,6 +431,36 @@ export class LocalBatchEngine implements BatchApi {
     return this.read(() => queueSnapshot(this.scope, this.resources.jobQueue(requireString(input.jobQueue, 'jobQueue')), this.scheduler, this.clock.now()));
   }
 
+  /** CreateConsumableResource. */
+  public async createConsumableResource(input: batch.CreateConsumableResourceRequest): Promise<batch.CreateConsumableResourceResponse> {
+    return this.persistedChange(() => this.consumables.create(input));
+  }
+
+  /** DescribeConsumableResource: total, in-use and available units. */
+  public async describeConsumableResource(input: batch.DescribeConsumableResourceRequest): Promise<batch.DescribeConsumableResourceResponse> {
+    return this.read(() => this.consumables.describe(input));
+  }
+
+  /** ListConsumableResources. */
+  public async listConsumableResources(input: batch.ListConsumableResourcesRequest): Promise<batch.ListConsumableResourcesResponse> {
+    return this.read(() => this.consumables.list(input ?? {}));
+  }
+
+  /** UpdateConsumableResource: waiting jobs are placed again, so added units are used at once. */
+  public async updateConsumableResource(input: batch.UpdateConsumableResourceRequest): Promise<batch.UpdateConsumableResourceResponse> {
+    return this.persistedChange(() => this.consumables.update(input));
+  }
+
+  /** DeleteConsumableResource: refused while an unfinished job needs it. */
+  public async deleteConsumableResource(input: batch.DeleteConsumableResourceRequest): Promise<batch.DeleteConsumableResourceResponse> {
+    return this.persistedChange(() => this.consumables.delete(input));
+  }
+
+  /** ListJobsByConsumableResource. */
+  public async listJobsByConsumableResource(input: batch.ListJobsByConsumableResourceRequest): Promise<batch.ListJobsByConsumableResourceResponse> {
+    return this.read(() => listJobsByConsumableResource(input, this.graph.jobs.values(), this.consumables, this.scope));
+  }
+
   /** TagResource on a compute environment, queue, job definition or (top-level) job. */
   public async tagResource(input: batch.TagResourceRequest): Promise<batch.TagResourceResponse> {
     this.assertOpen();
@@ -415,7 +487,7 @@ export class LocalBatchEngine implements BatchApi {
   }
 
   private retag(arn: string, update: (current: Record<string, string>) => Record<string, string>): void {
-    updateTags(arn, update, this.graph, this.resources, (job) => this.markDirty(job), this.scope);
+    updateTags(arn, update, this.graph, this.resources, (job) => this.markDirty(job), this.scope, this.consumables);
   }
 
   /** TagResource and UntagResource: a refused write puts a job's tags back (a resource's come back from the store). */
@@ -456,6 +528,10 @@ export class LocalBatchEngine implements BatchApi {
 
   /** Puts a resource back as the store holds it, after a request whose write was refused changed it. */
   private restoreResource(kind: ResourceKind, key: string, stored: object | undefined): void {
+    if (kind === 'consumable-resource') {
+      this.consumables.putBack(key, stored as ConsumableResourceDetail | undefined);
+      return;
+    }
     if (stored) {
       this.resources.restore(kind, stored);
       return;
@@ -487,7 +563,9 @@ export class LocalBatchEngine implements BatchApi {
         return;
       }
       this.admitSubmitted();
-      this.scheduler.place();
+      if (!this.placementHeld) {
+        this.scheduler.place();
+      }
       this.writer.flush();
     });
   }

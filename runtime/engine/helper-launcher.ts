@@ -1,19 +1,22 @@
 /**
- * The default launcher: one long-lived helper program (native, perl, or sh with `setsid`) forks every
- * attempt, so the engine's large Node process never forks. Forking Node costs milliseconds per
- * process (it grows with the heap), which made the engine several times slower than `xargs -P`
- * on short jobs; a small helper forks for about what xargs pays. Each attempt runs in its own
- * process group (signals reach `sh -c` children too), with stdout and stderr appended to its log.
+ * The default host launcher: one long-lived native helper (`process-helper.c`, built by
+ * `buildNativeHelper`) starts every attempt, so the engine's large Node process never forks.
+ * Forking Node costs milliseconds per process (it grows with the heap), which made the engine
+ * several times slower than `xargs -P` on short jobs; the helper's `posix_spawn` costs what xargs
+ * pays. Each attempt runs in its own process group (signals reach `sh -c` children too), with
+ * stdout and stderr appended to its log, both created by the helper.
+ *
+ * Protocol: each request is a frame, `u32 length` then `u32 id, u32 argc, u32 envc` and
+ * NUL-terminated strings (work dir, log file, argv..., NAME=value...), integers little-endian.
+ * Strings are passed as they are: a NUL is the only byte they cannot hold, and neither argv nor
+ * environment entries can hold one on any Unix. The helper answers with text lines:
+ * `S <id> <pid>` once started, `E <id> <exit code>` once ended (128 + signal when killed).
  */
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { createPrivateDirs, createPrivateFileIfMissing } from '../files/private-files';
-import type { HelperProgram } from './helper-programs';
 import type { LaunchedProcess, LaunchRequest, ProcessExit, ProcessLauncher } from './launcher';
-
-/** How often a helper with attempts in flight is nudged to reap exits it may have missed. */
-const WAKE_UP_INTERVAL_MS = 50;
 
 interface PendingProcess {
   pid?: number;
@@ -23,16 +26,30 @@ interface PendingProcess {
   settleExited(exit: ProcessExit): void;
 }
 
-/** Starts attempts through one helper process (see `availableHelper`). */
+/** Builds the frame that asks the helper to start one attempt. */
+function encodeFrame(id: number, request: LaunchRequest): Buffer {
+  const environment = Object.entries(request.environment).map(([name, value]) => `${name}=${value}`);
+  const strings = [request.workDir, request.logFile, ...request.command, ...environment].join('\0') + '\0';
+  const bodyLength = 12 + Buffer.byteLength(strings, 'utf8');
+  const frame = Buffer.allocUnsafe(4 + bodyLength);
+  frame.writeUInt32LE(bodyLength, 0);
+  frame.writeUInt32LE(id, 4);
+  frame.writeUInt32LE(request.command.length, 8);
+  frame.writeUInt32LE(environment.length, 12);
+  frame.write(strings, 16, 'utf8');
+  return frame;
+}
+
+/** Starts attempts through one native helper process (see `planHostLauncher`). */
 export class HelperLauncher implements ProcessLauncher {
   private helper?: ChildProcessWithoutNullStreams;
   private readonly processes = new Map<number, PendingProcess>();
   private readonly resolvedCommands = new Set<string>();
   private nextId = 1;
   private buffered = '';
-  private wakeUps?: NodeJS.Timeout;
 
-  constructor(private readonly program: HelperProgram) {}
+  /** @param binary the compiled helper, as `buildNativeHelper` returns it */
+  constructor(private readonly binary: string) {}
 
   /** Starts the command in its own process group, stdout and stderr appended to the log file. */
   public launch(request: LaunchRequest): LaunchedProcess {
@@ -42,7 +59,7 @@ export class HelperLauncher implements ProcessLauncher {
     const exited = new Promise<ProcessExit>((resolve) => (settleExited = resolve));
     const pending: PendingProcess = { queuedSignals: [], ended: false, settleStarted, settleExited };
     const missing = this.missingCommand(request);
-    if (missing || !this.program.createsFiles) {
+    if (missing) {
       createPrivateDirs(request.workDir);
       createPrivateFileIfMissing(request.logFile);
     }
@@ -54,7 +71,7 @@ export class HelperLauncher implements ProcessLauncher {
     } else {
       const id = this.nextId++;
       this.processes.set(id, pending);
-      this.ensureHelper().stdin.write(this.program.encode(id, request));
+      this.ensureHelper().stdin.write(encodeFrame(id, request));
       this.holdEventLoop(true);
     }
     return {
@@ -84,8 +101,6 @@ export class HelperLauncher implements ProcessLauncher {
     }
     // Held again so that awaiting the helper's exit keeps Node alive.
     this.holdEventLoop(true);
-    clearInterval(this.wakeUps);
-    this.wakeUps = undefined;
     this.helper = undefined;
     helper.stdin.end();
     if (helper.exitCode === null) {
@@ -96,29 +111,21 @@ export class HelperLauncher implements ProcessLauncher {
   private ensureHelper(): ChildProcessWithoutNullStreams {
     if (!this.helper) {
       // An empty environment: each attempt gets exactly the variables it is given.
-      const helper = spawn(this.program.argv[0], this.program.argv.slice(1), { env: {}, stdio: ['pipe', 'pipe', 'pipe'] });
+      // A process group of its own: Ctrl-C at the terminal signals the command's group, and the
+      // command, not the terminal, decides whether running attempts end (the helper still exits when its stdin closes).
+      const helper = spawn(this.binary, [], { env: {}, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       helper.stdout.setEncoding('utf8');
       helper.stdout.on('data', (chunk: string) => this.onOutput(chunk));
-      helper.stderr.on('data', (chunk: Buffer) => process.emitWarning(`batchkit local engine: ${this.program.name} process helper: ${chunk.toString().trim()}`));
+      helper.stderr.on('data', (chunk: Buffer) => process.emitWarning(`batchkit local engine: process helper: ${chunk.toString().trim()}`));
       helper.once('exit', () => this.onHelperExit(helper));
       this.helper = helper;
     }
     return this.helper;
   }
 
-  /**
-   * An idle helper must not keep Node running; a helper with attempts in flight must, and the perl
-   * helper gets a wake-up line every 50 ms (an exit signalled just before its blocking read is
-   * reported on the next line it reads).
-   */
+  /** An idle helper must not keep Node running; a helper with attempts in flight must. */
   private holdEventLoop(hold: boolean): void {
     const helper = this.helper;
-    if (hold && !this.wakeUps && helper && this.program.needsWakeUps) {
-      this.wakeUps = setInterval(() => helper.stdin.write('\n'), WAKE_UP_INTERVAL_MS);
-    } else if (!hold && this.wakeUps) {
-      clearInterval(this.wakeUps);
-      this.wakeUps = undefined;
-    }
     if (!helper) {
       return;
     }
@@ -164,8 +171,6 @@ export class HelperLauncher implements ProcessLauncher {
   private onHelperExit(helper: ChildProcessWithoutNullStreams): void {
     if (this.helper === helper) {
       this.helper = undefined;
-      clearInterval(this.wakeUps);
-      this.wakeUps = undefined;
     }
     for (const pending of this.processes.values()) {
       pending.ended = true;

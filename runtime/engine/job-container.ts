@@ -5,9 +5,10 @@
  * definition or a submit puts into a process (argv, environment) reaches it as written.
  */
 import type * as batch from '@aws-sdk/client-batch';
-import { RESERVED_ENVIRONMENT_PREFIX } from '../model/retry-rules';
+import { RESERVED_ENVIRONMENT_PREFIX } from '../model/environment-rules';
 import { ecsTaskContainer } from './ecs-task';
 import { invalid, shown } from './errors';
+import type { ConsumableNeeds } from './consumable-resources';
 import type { JobRecord, JobSpec } from './job-record';
 
 /** What a job needs from a compute environment. */
@@ -18,6 +19,8 @@ export interface ResourceNeeds {
   readonly memoryMiB: number;
   /** Whole GPUs. */
   readonly gpus: number;
+  /** Units of consumable resources, by resource name. */
+  readonly consumables?: ConsumableNeeds;
 }
 
 /** Resources a job asks for when neither the job definition nor the overrides say (AWS requires both; the engine is lenient). */

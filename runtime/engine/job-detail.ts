@@ -67,6 +67,9 @@ export function renderSubmitPart(scope: ArnScope, job: JobRecord): JobDetailPart
   if (spec.jobDefinition.ecsProperties) {
     part.ecsProperties = spec.jobDefinition.ecsProperties;
   }
+  if (spec.consumableResources) {
+    part.consumableResourceProperties = { consumableResourceList: spec.consumableResources };
+  }
   return part;
 }
 

@@ -26,6 +26,8 @@ export interface JobSpec {
   readonly tags: Record<string, string>;
   /** Number of nodes for a multi-node job (after `nodeOverrides.numNodes`). */
   readonly numNodes?: number;
+  /** Units of consumable resources each attempt holds, by resource name (a multi-node job's: all its nodes'). */
+  readonly consumableResources?: batch.ConsumableResourceRequirement[];
 }
 
 /** One finished or running attempt. */

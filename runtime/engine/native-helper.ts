@@ -1,21 +1,14 @@
 /**
- * The native process helper: a ~300-line C program (`process-helper.c`, next to this file's
- * source) that starts every attempt for the engine with `posix_spawn`. It is compiled on first
- * use with the host's C compiler (`$CC`, else `cc`) into a per-user cache and reused from there;
- * where no compiler works, the engine falls back to the perl helper (see `availableHelper`).
+ * Building the native process helper: a ~300-line C program (`process-helper.c`, next to this
+ * file's source) that starts every attempt for the engine with `posix_spawn` (`HelperLauncher`
+ * speaks its protocol). It is compiled on first use with the host's C compiler (`$CC`, else `cc`)
+ * into a per-user cache and reused from there; where no compiler works, the engine spawns from
+ * Node instead (see `planHostLauncher`).
  *
- * Why C: on 2 cores, a job of `true` costs about 0.9 ms of CPU, and the perl helper added about
- * 0.3 ms per attempt in perl alone (decoding its line, forking a 10 MB interpreter), which kept
- * the engine at about 2x `xargs -P 2`. `posix_spawn` (a vfork-like clone on Linux) costs tens of
- * microseconds whatever the helper's size, and `poll` on a self-pipe woken by SIGCHLD reports
- * every exit at once, with no window in which a signal waits for the next request (the perl
- * helper needs a nudge every 50 ms for that).
- *
- * Protocol: each request is a frame, `u32 length` then `u32 id, u32 argc, u32 envc` and
- * NUL-terminated strings (work dir, log file, argv..., NAME=value...), integers little-endian.
- * Strings are passed as they are: a NUL is the only byte they cannot hold, and neither argv nor
- * environment entries can hold one on any Unix. Answers are the text lines every helper writes:
- * `S <id> <pid>` once started, `E <id> <exit code>` once ended (128 + signal when killed).
+ * Why C: on 2 cores, a job of `true` costs about 0.9 ms of CPU. `posix_spawn` (a vfork-like clone
+ * on Linux) costs tens of microseconds whatever the helper's size, where forking the engine's own
+ * Node process costs milliseconds that grow with its heap; and `poll` on a self-pipe woken by
+ * SIGCHLD reports every exit at once, with no window in which a signal waits for the next request.
  *
  * The cache is trusted only as far as it is checked: a binary runs only from a directory of the
  * current user's that no one else can write, and only if it is the user's own regular file, not
@@ -26,8 +19,6 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { HelperProgram } from './helper-programs';
-import type { LaunchRequest } from './launcher';
 
 /**
  * Where the C source is read from. It is resolved from the package root rather than copied into
@@ -41,8 +32,11 @@ const SOURCE_CANDIDATES = [
   path.resolve(__dirname, '..', '..', '..', 'runtime', 'engine', 'process-helper.c'),
 ];
 
-/** Part of the cached binary's name, so a change of flags compiles a new one. */
-const COMPILE_FLAGS = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c11'];
+/**
+ * The compiler flags, as `process-helper.c` documents its build command; part of the cached
+ * binary's name, so a change of flags compiles a new one.
+ */
+export const COMPILE_FLAGS: readonly string[] = ['-O2', '-Wall', '-Wextra', '-Werror', '-std=c11'];
 
 /** Group and other write bits: either lets someone else replace what the engine executes. */
 const WRITABLE_BY_OTHERS = 0o022;
@@ -52,25 +46,6 @@ const STICKY_BIT = 0o1000;
 const PRIVATE_MODE = 0o700;
 const DIGEST_FILE_MODE = 0o600;
 const NO_FOLLOW = fs.constants.O_NOFOLLOW ?? 0;
-
-/** Builds the frame that asks the native helper to start one attempt. */
-function encodeFrame(id: number, request: LaunchRequest): Buffer {
-  const environment = Object.entries(request.environment).map(([name, value]) => `${name}=${value}`);
-  const strings = [request.workDir, request.logFile, ...request.command, ...environment].join('\0') + '\0';
-  const bodyLength = 12 + Buffer.byteLength(strings, 'utf8');
-  const frame = Buffer.allocUnsafe(4 + bodyLength);
-  frame.writeUInt32LE(bodyLength, 0);
-  frame.writeUInt32LE(id, 4);
-  frame.writeUInt32LE(request.command.length, 8);
-  frame.writeUInt32LE(environment.length, 12);
-  frame.write(strings, 16, 'utf8');
-  return frame;
-}
-
-/** The native helper run from `binary`. */
-export function nativeHelperProgram(binary: string): HelperProgram {
-  return { name: 'native', argv: [binary], createsFiles: true, needsWakeUps: false, encode: encodeFrame };
-}
 
 /** Where compiled helpers are kept: `$BATCHKIT_CACHE_DIR`, else `$XDG_CACHE_HOME/batchkit`, else `~/.cache/batchkit`. */
 export function helperCacheDir(): string {

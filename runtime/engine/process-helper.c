@@ -1,7 +1,10 @@
 /*
  * The native process helper of batchkit's local engine: it starts every job attempt for the
  * engine, so the engine's large Node process never forks. native-helper.ts compiles this file on
- * first use (-O2 -Wall -Wextra -Werror -std=c11) and talks to it over stdin and stdout.
+ * first use and helper-launcher.ts talks to it over stdin and stdout. To build and lint it on its
+ * own, run this (the engine uses the same flags, and the tests run this very line):
+ *
+ *   cc -O2 -Wall -Wextra -Werror -std=c11 -o process-helper process-helper.c
  *
  * Protocol: each request is a frame, `u32 length` then `u32 id, u32 argc, u32 envc` and
  * NUL-terminated strings (work dir, log file, argv..., NAME=value...), integers little-endian.

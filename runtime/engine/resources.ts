@@ -4,14 +4,17 @@
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { ArnScope, computeEnvironmentArn, jobDefinitionArn, jobQueueArn, nameFromReference, parseScopedArn } from '../model/arns';
+import { isFargateKind, mixesFargateAndEc2, QUEUE_COMPUTE_ENVIRONMENTS_RANGE } from '../model/queue-rules';
+import { ATTEMPT_TIMEOUT_SECONDS_RANGE } from '../model/retry-rules';
 import { checkInteger, checkName, checkOneOf, checkTags, invalid, requireInteger, requireOneOf, requireString, shown } from './errors';
 import { checkEcsProperties, checkEksProperties, checkOneJobShape } from './ecs-task';
 import { checkContainerProcess, checkParameters } from './job-container';
-import { checkNodeProperties, checkTimeLimitActions, definedOnly, paginate } from './resource-checks';
+import { checkInRange, checkNodeProperties, checkTimeLimitActions, definedOnly, paginate } from './request-checks';
+import { checkRetryStrategy } from './retry-policy';
 import { SchedulingPolicyRegistry } from './scheduling-policies';
 
 /** The kinds of resources the registry keeps, as the store names them. */
-export type ResourceKind = 'compute-environment' | 'job-queue' | 'job-definition' | 'scheduling-policy';
+export type ResourceKind = 'compute-environment' | 'job-queue' | 'job-definition' | 'scheduling-policy' | 'consumable-resource';
 
 /** Called after every change so the store can persist it (`detail` undefined = deleted). */
 export type ResourceChangeListener = (kind: ResourceKind, key: string, detail: object | undefined) => void;
@@ -233,8 +236,8 @@ export class ResourceRegistry {
     }
     (input.nodeProperties?.nodeRangeProperties ?? []).forEach((range, index) =>
       checkContainerProcess(range?.container ?? {}, `nodeProperties.nodeRangeProperties[${index}].container`));
-    checkInteger(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', 60, Number.MAX_SAFE_INTEGER);
-    checkInteger(input.retryStrategy?.attempts, 'retryStrategy.attempts', 1, 10);
+    checkInRange(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', ATTEMPT_TIMEOUT_SECONDS_RANGE);
+    checkRetryStrategy(input.retryStrategy, 'retryStrategy');
     checkInteger(input.schedulingPriority, 'schedulingPriority', 0, 9999);
     const revision = (this.latestRevision.get(name) ?? 0) + 1;
     const arn = jobDefinitionArn(this.scope, name, revision);
@@ -255,6 +258,7 @@ export class ResourceRegistry {
       propagateTags: input.propagateTags,
       platformCapabilities: input.platformCapabilities ?? ['EC2'],
       schedulingPriority: input.schedulingPriority,
+      consumableResourceProperties: input.consumableResourceProperties,
       containerOrchestrationType: input.eksProperties ? 'EKS' : 'ECS',
     };
     this.latestRevision.set(name, revision);
@@ -379,11 +383,12 @@ export class ResourceRegistry {
   }
 
   private checkComputeEnvironmentOrder(order: batch.ComputeEnvironmentOrder[] | undefined): batch.ComputeEnvironmentOrder[] {
-    if (!Array.isArray(order) || order.length < 1 || order.length > 3) {
-      invalid(`computeEnvironmentOrder must list 1 to 3 compute environments: given ${shown(order)}`);
+    const { min, max } = QUEUE_COMPUTE_ENVIRONMENTS_RANGE;
+    if (!Array.isArray(order) || !QUEUE_COMPUTE_ENVIRONMENTS_RANGE.accepts(order.length)) {
+      invalid(`computeEnvironmentOrder must list ${min} to ${max} compute environments: given ${shown(order)}`);
     }
     const orders = new Set<number>();
-    const kinds = new Set<string>();
+    const kinds: (string | undefined)[] = [];
     const resolved = order.map((entry, index) => {
       const position = requireInteger(entry.order, `computeEnvironmentOrder[${index}].order`, 0, 1_000_000);
       if (orders.has(position)) {
@@ -391,10 +396,10 @@ export class ResourceRegistry {
       }
       orders.add(position);
       const ce = this.computeEnvironment(requireString(entry.computeEnvironment, `computeEnvironmentOrder[${index}].computeEnvironment`));
-      kinds.add(platformOf(ce));
+      kinds.push(ce.computeResources?.type);
       return { order: position, computeEnvironment: ce.computeEnvironmentArn };
     });
-    if (kinds.size > 1) {
+    if (mixesFargateAndEc2(kinds)) {
       invalid(`computeEnvironmentOrder mixes EC2/SPOT and FARGATE/FARGATE_SPOT compute environments: expected all of one kind`);
     }
     return resolved.sort((a, b) => a.order - b.order);
@@ -403,5 +408,5 @@ export class ResourceRegistry {
 
 /** The platform a compute environment runs jobs on: Fargate for FARGATE and FARGATE_SPOT, EC2 otherwise (EC2, SPOT, unmanaged). */
 export function platformOf(ce: batch.ComputeEnvironmentDetail): 'FARGATE' | 'EC2' {
-  return ce.computeResources?.type?.startsWith('FARGATE') ? 'FARGATE' : 'EC2';
+  return isFargateKind(ce.computeResources?.type) ? 'FARGATE' : 'EC2';
 }

@@ -3,7 +3,9 @@
  * tried in order, first match wins, no match retries while attempts remain.
  */
 import type * as batch from '@aws-sdk/client-batch';
+import { EXIT_CODE_PATTERN, MAX_EVALUATE_ON_EXIT_RULES, REASON_PATTERN, RETRY_ACTION, RETRY_ATTEMPTS_RANGE } from '../model/retry-rules';
 import { invalid, shown } from './errors';
+import { checkInRange } from './request-checks';
 
 /** What an attempt ended with, as `evaluateOnExit` sees it. */
 export interface AttemptOutcome {
@@ -18,34 +20,28 @@ export interface AttemptOutcome {
 /** Whether a job goes back to RUNNABLE. */
 export type RetryDecision = 'RETRY' | 'EXIT';
 
-const PATTERN = /^[A-Za-z0-9.: \t]*\*?$/;
-const EXIT_CODE_PATTERN = /^[0-9]*\*?$/;
-
 /** Checks a retry strategy the way RegisterJobDefinition and SubmitJob do. */
 export function checkRetryStrategy(strategy: batch.RetryStrategy | undefined, field: string): void {
   if (!strategy) {
     return;
   }
-  if (strategy.attempts !== undefined && (!Number.isInteger(strategy.attempts) || strategy.attempts < 1 || strategy.attempts > 10)) {
-    invalid(`${field}.attempts must be an integer from 1 to 10: given ${shown(strategy.attempts)}`);
-  }
+  checkInRange(strategy.attempts, `${field}.attempts`, RETRY_ATTEMPTS_RANGE);
   const rules = strategy.evaluateOnExit ?? [];
-  if (rules.length > 5) {
-    invalid(`${field}.evaluateOnExit has ${rules.length} entries, expected at most 5`);
+  if (rules.length > MAX_EVALUATE_ON_EXIT_RULES) {
+    invalid(`${field}.evaluateOnExit has ${rules.length} entries, expected at most ${MAX_EVALUATE_ON_EXIT_RULES}`);
   }
   rules.forEach((rule, index) => {
     const where = `${field}.evaluateOnExit[${index}]`;
-    if (typeof rule.action !== 'string' || !['RETRY', 'EXIT'].includes(rule.action.toUpperCase())) {
-      invalid(`${where}.action must be RETRY or EXIT: given ${shown(rule.action)}`);
+    if (!RETRY_ACTION.accepts(rule.action)) {
+      invalid(`${where}.action must be ${RETRY_ACTION.expected}: given ${shown(rule.action)}`);
     }
     for (const key of ['onStatusReason', 'onReason'] as const) {
-      const pattern = rule[key];
-      if (pattern !== undefined && (typeof pattern !== 'string' || pattern.length > 512 || !PATTERN.test(pattern))) {
-        invalid(`${where}.${key} ${shown(pattern)} is not a valid pattern: expected up to 512 letters, digits, periods, colons and white space, optionally ending in *`);
+      if (rule[key] !== undefined && !REASON_PATTERN.accepts(rule[key])) {
+        invalid(`${where}.${key} ${shown(rule[key])} is not a valid pattern: expected ${REASON_PATTERN.expected}`);
       }
     }
-    if (rule.onExitCode !== undefined && (typeof rule.onExitCode !== 'string' || rule.onExitCode.length > 512 || !EXIT_CODE_PATTERN.test(rule.onExitCode))) {
-      invalid(`${where}.onExitCode ${shown(rule.onExitCode)} is not a valid pattern: expected digits, optionally ending in *`);
+    if (rule.onExitCode !== undefined && !EXIT_CODE_PATTERN.accepts(rule.onExitCode)) {
+      invalid(`${where}.onExitCode ${shown(rule.onExitCode)} is not a valid pattern: expected ${EXIT_CODE_PATTERN.expected}`);
     }
   });
 }

@@ -11,6 +11,8 @@ import type { JobRecord, JobSpec } from './job-record';
 import { platformOf, type ResourceRegistry } from './resources';
 import { FairShareQueue } from './fair-share';
 import { RunnableHeap } from './runnable-heap';
+import { consumableNeedsOf } from './consumable-jobs';
+import type { ConsumableNeeds } from './consumable-resources';
 
 /** What the machine offers to each compute environment. */
 export interface HostCapacity {
@@ -31,6 +33,18 @@ export interface PlacementActions {
   start(job: JobRecord, computeEnvironment: string, needs: ResourceNeeds): void;
   /** Reports that a queue's head can never be placed on the queue's compute environments. */
   blocked(queue: batch.JobQueueDetail, job: JobRecord, reason: string): void;
+  /** Reports that a queue's head waits for units of a consumable resource (`reason` says which). */
+  waiting(job: JobRecord, reason: string): void;
+}
+
+/** The units of consumable resources jobs hold: asked before a start, taken at it, given back at the end of the attempt. */
+export interface ConsumableGate {
+  /** Why a job needing these units cannot start now, or `undefined` when it can. */
+  shortage(needs: ConsumableNeeds): string | undefined;
+  /** Takes the units of a job that starts. */
+  take(needs: ConsumableNeeds): void;
+  /** Gives back (or consumes for good) the units of an attempt that ended. */
+  release(needs: ConsumableNeeds): void;
 }
 
 /** The AWS reason for a job whose vCPUs exceed every compute environment's `maxvCpus`. */
@@ -50,12 +64,16 @@ export class Scheduler {
   private readonly usage = new Map<string, Usage>();
   private readonly needsBySpec = new WeakMap<JobSpec, ResourceNeeds>();
 
-  /** @param now the engine clock's epoch ms (fair-share usage is measured with it) */
+  /**
+   * @param now the engine clock's epoch ms (fair-share usage is measured with it)
+   * @param consumables the consumable resources jobs may need
+   */
   constructor(
     private readonly resources: ResourceRegistry,
     private readonly host: HostCapacity,
     private readonly actions: PlacementActions,
     private readonly now: () => number = Date.now,
+    private readonly consumables?: ConsumableGate,
   ) {}
 
   /** Adds a RUNNABLE job to its queue. */
@@ -87,6 +105,9 @@ export class Scheduler {
     used.milliVcpus -= needs.milliVcpus;
     used.memoryMiB -= needs.memoryMiB;
     used.gpus -= needs.gpus;
+    if (needs.consumables) {
+      this.consumables?.release(needs.consumables);
+    }
   }
 
   /** What a compute environment can hold at most: its `maxvCpus` or the host's vCPUs, whichever is smaller; the host's memory and GPUs. */
@@ -144,6 +165,12 @@ export class Scheduler {
       }
       const needs = this.needsOf(head);
       const target = computeEnvironments.find((ce) => !awaited.has(ce.computeEnvironmentName!) && this.fitsNow(ce, needs));
+      // A head short of consumable units waits without holding a compute environment: other queues' jobs may use it meanwhile.
+      const shortage = target && needs.consumables && this.consumables?.shortage(needs.consumables);
+      if (shortage) {
+        this.actions.waiting(head, shortage);
+        return;
+      }
       if (target) {
         heap.pop();
         this.reserve(target.computeEnvironmentName!, needs);
@@ -191,11 +218,11 @@ export class Scheduler {
 
   private needsOf(job: JobRecord): ResourceNeeds {
     if (job.kind === 'multinode') {
-      return placementNeeds(job);
+      return withConsumables(placementNeeds(job), job.spec);
     }
     let needs = this.needsBySpec.get(job.spec);
     if (!needs) {
-      needs = placementNeeds(job);
+      needs = withConsumables(placementNeeds(job), job.spec);
       this.needsBySpec.set(job.spec, needs);
     }
     return needs;
@@ -212,6 +239,9 @@ export class Scheduler {
     used.milliVcpus += needs.milliVcpus;
     used.memoryMiB += needs.memoryMiB;
     used.gpus += needs.gpus;
+    if (needs.consumables) {
+      this.consumables?.take(needs.consumables);
+    }
   }
 
   private usageOf(computeEnvironment: string): Usage {
@@ -226,4 +256,9 @@ export class Scheduler {
 
 function fits(free: ResourceNeeds, needs: ResourceNeeds): boolean {
   return needs.milliVcpus <= free.milliVcpus && needs.memoryMiB <= free.memoryMiB && needs.gpus <= free.gpus;
+}
+
+function withConsumables(needs: ResourceNeeds, spec: JobSpec): ResourceNeeds {
+  const consumables = consumableNeedsOf(spec);
+  return consumables ? { ...needs, consumables } : needs;
 }

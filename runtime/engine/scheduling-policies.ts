@@ -5,7 +5,7 @@
 import type * as batch from '@aws-sdk/client-batch';
 import { ArnScope, nameFromReference, schedulingPolicyArn } from '../model/arns';
 import { checkInteger, checkName, checkTags, invalid, requireString, shown } from './errors';
-import { definedOnly, paginate } from './resource-checks';
+import { definedOnly, paginate } from './request-checks';
 
 /** Longest `shareDecaySeconds`: one week. */
 export const MAX_SHARE_DECAY_SECONDS = 604_800;

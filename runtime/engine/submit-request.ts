@@ -10,6 +10,9 @@ import type { JobRecord, JobSpec } from './job-record';
 import type { ResourceRegistry } from './resources';
 import { checkRetryStrategy } from './retry-policy';
 import { checkShareIdentifier } from './scheduling-policies';
+import type { ConsumableResourceRegistry } from './consumable-resources';
+import { effectiveConsumables } from './consumable-jobs';
+import { numNodesOverrideProblem } from '../model/multi-node-rules';
 
 /** Most dependencies a job may have. */
 export const MAX_DEPENDENCIES = 20;
@@ -24,7 +27,7 @@ export const MIN_TIMEOUT_SECONDS = 60;
 export type JobLookup = (jobId: string) => JobRecord | undefined;
 
 /** Checks the request and builds its spec; throws `BatchClientException` on the first problem. */
-export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceRegistry, findJob: JobLookup): JobSpec {
+export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceRegistry, findJob: JobLookup, consumables: ConsumableResourceRegistry): JobSpec {
   if (typeof input !== 'object' || input === null) {
     invalid(`the SubmitJob request must be an object: given ${shown(input)}`);
   }
@@ -73,6 +76,7 @@ export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceR
     invalid(`shareIdentifier ${shown(input.shareIdentifier)} cannot be used: job queue ${shown(queue.jobQueueName)} has no fair-share scheduling policy`);
   }
   checkInteger(input.schedulingPriorityOverride, 'schedulingPriorityOverride', 0, 9999);
+  const consumableResources = effectiveConsumables(input, definition, numNodes, consumables);
   const propagateTags = input.propagateTags ?? definition.propagateTags ?? false;
   return {
     request: { ...input, jobQueue: queue.jobQueueArn, jobDefinition: definition.jobDefinitionArn },
@@ -83,6 +87,7 @@ export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceR
     timeoutSeconds: input.timeout?.attemptDurationSeconds ?? definition.timeout?.attemptDurationSeconds,
     tags: propagateTags ? { ...definition.tags, ...requestTags } : requestTags,
     numNodes,
+    consumableResources,
   };
 }
 
@@ -140,8 +145,10 @@ function checkOverrides(overrides: batch.ContainerOverrides | undefined, field: 
 function checkNodeOverrides(overrides: batch.NodeOverrides | undefined, definition: batch.JobDefinition): number {
   const properties = definition.nodeProperties!;
   const numNodes = checkInteger(overrides?.numNodes, 'nodeOverrides.numNodes', 1, 1000) ?? properties.numNodes!;
-  if (properties.mainNode! >= numNodes) {
-    invalid(`nodeOverrides.numNodes ${numNodes} leaves out main node ${properties.mainNode}: expected more than ${properties.mainNode} nodes`);
+  const targetNodes = (properties.nodeRangeProperties ?? []).map((range) => range.targetNodes ?? '');
+  const problem = numNodesOverrideProblem({ numNodes: properties.numNodes!, mainNode: properties.mainNode!, targetNodes }, numNodes);
+  if (problem) {
+    invalid(`nodeOverrides.numNodes ${numNodes} ${problem}`);
   }
   (overrides?.nodePropertyOverrides ?? []).forEach((override, index) => {
     const field = `nodeOverrides.nodePropertyOverrides[${index}]`;

@@ -10,8 +10,6 @@ const SERVICE_ENVIRONMENTS = 'service environments hold capacity of Amazon SageM
   + ' run SageMaker training jobs against AWS, or package the work as a container job definition';
 const SERVICE_JOBS = 'service jobs run on Amazon SageMaker AI through a service environment, and SageMaker does not run on this machine:'
   + ' submit the work as a container job (SubmitJob) instead';
-const CONSUMABLE_RESOURCES = 'consumable resources (resource-aware scheduling) are not modelled by the local engine:'
-  + ' it does not limit jobs by consumableResourceProperties; limit concurrency with the compute environment\'s vCPUs instead';
 
 /** The reason each refused operation gives, by operation name. */
 export const REFUSED_OPERATIONS: Readonly<Record<string, string>> = {
@@ -29,12 +27,6 @@ export const REFUSED_OPERATIONS: Readonly<Record<string, string>> = {
   ListServiceJobs: SERVICE_JOBS,
   TerminateServiceJob: SERVICE_JOBS,
   UpdateServiceJob: SERVICE_JOBS,
-  CreateConsumableResource: CONSUMABLE_RESOURCES,
-  DescribeConsumableResource: CONSUMABLE_RESOURCES,
-  ListConsumableResources: CONSUMABLE_RESOURCES,
-  UpdateConsumableResource: CONSUMABLE_RESOURCES,
-  DeleteConsumableResource: CONSUMABLE_RESOURCES,
-  ListJobsByConsumableResource: CONSUMABLE_RESOURCES,
 };
 
 /** The message for an operation of the model the local server does not implement. */

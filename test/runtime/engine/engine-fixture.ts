@@ -6,8 +6,7 @@ import type * as batch from '@aws-sdk/client-batch';
 import * as fs from 'fs';
 import { EngineClock } from '../../../runtime/engine/clock';
 import { LocalBatchEngine, LocalEngineOptions } from '../../../runtime/engine/engine';
-import type { HelperProgram } from '../../../runtime/engine/helper-programs';
-import { buildNativeHelper, nativeHelperProgram } from '../../../runtime/engine/native-helper';
+import { buildNativeHelper } from '../../../runtime/engine/native-helper';
 import type { BatchEventEnvelope } from '../../../runtime/model/events';
 
 /** A job's detail as events deliver it. */
@@ -123,11 +122,11 @@ export type { EngineClock };
  */
 export const WAIT_FOR_GATE = 'i=0; while [ ! -f "$GATE" ] && [ $i -lt 2000 ]; do sleep 0.01; i=$((i+1)); done';
 
-/** The native helper, built (or found in the cache) the way the engine does it; these machines have a C compiler. */
-export function nativeHelper(): HelperProgram {
+/** The native helper's binary, built (or found in the cache) the way the engine does it; these machines have a C compiler. */
+export function nativeHelper(): string {
   const build = buildNativeHelper();
   if (!('binary' in build)) {
     throw new Error(`the native helper did not build: ${build.failure}`);
   }
-  return nativeHelperProgram(build.binary);
+  return build.binary;
 }

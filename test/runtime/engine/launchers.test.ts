@@ -2,15 +2,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HelperLauncher } from '../../../runtime/engine/helper-launcher';
-import { chooseHelper, PERL_HELPER, SHELL_HELPER } from '../../../runtime/engine/helper-programs';
+import { planHostLauncher } from '../../../runtime/engine/host-launcher';
 import { HostProcessLauncher, ProcessLauncher } from '../../../runtime/engine/launcher';
-import { buildNativeHelper, nativeHelperProgram } from '../../../runtime/engine/native-helper';
+import { buildNativeHelper } from '../../../runtime/engine/native-helper';
 import { eventually, isProcessAlive, nativeHelper } from './engine-fixture';
 
 const launchers: [string, () => ProcessLauncher][] = [
   ['native helper', () => new HelperLauncher(nativeHelper())],
-  ['perl helper', () => new HelperLauncher(PERL_HELPER)],
-  ['sh helper', () => new HelperLauncher(SHELL_HELPER)],
   ['Node spawn', () => new HostProcessLauncher()],
 ];
 
@@ -76,10 +74,10 @@ describe.each(launchers)('%s launcher', (_name, create) => {
 });
 
 
-describe.each([['perl', () => PERL_HELPER], ['native', nativeHelper]])('%s helper under load', (_name, program) => {
+describe('native helper under load', () => {
   test('reports exit code 0 for every one of 3,000 processes run two at a time', async () => {
-    // GIVEN: exits landing while the helper reaps in its loop (a handler clobbering $? there once reported 255)
-    const launcher = new HelperLauncher(program());
+    // GIVEN: exits landing while the helper reaps in its loop
+    const launcher = new HelperLauncher(nativeHelper());
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'batchkit-launcher-load-'));
     const codes = new Map<number | undefined, number>();
     let next = 0;
@@ -134,7 +132,7 @@ describe('building the native helper', () => {
 
   test('a request too large for its first read buffer (64 KiB) still runs', async () => {
     // GIVEN: an environment of about 200 KiB (two variables: Linux caps one at 128 KiB)
-    const launcher = new HelperLauncher(nativeHelperProgram((buildNativeHelper(cacheDir) as { binary: string }).binary));
+    const launcher = new HelperLauncher((buildNativeHelper(cacheDir) as { binary: string }).binary);
     const environment: Record<string, string> = { PATH: process.env.PATH!, BIG: 'x'.repeat(100 * 1024), BIGGER: 'y'.repeat(100 * 1024) };
     const logFile = path.join(cacheDir, 'big.log');
     try {
@@ -149,20 +147,39 @@ describe('building the native helper', () => {
   });
 });
 
-describe('choosing a helper (BATCHKIT_PROCESS_HELPER)', () => {
-  test('unset picks the native helper where a compiler works, as on these machines', () => {
-    expect(chooseHelper(undefined)?.name).toBe('native');
-    expect(chooseHelper('')?.name).toBe('native');
+describe('choosing the host launcher (BATCHKIT_PROCESS_HELPER)', () => {
+  const noCompiler = () => ({ failure: '/nonexistent/cc failed: spawnSync /nonexistent/cc ENOENT' });
+
+  test('unset or empty picks the native helper where a compiler works, as on these machines', () => {
+    for (const asked of [undefined, '']) {
+      const plan = planHostLauncher(asked);
+      expect(plan).toEqual({ helperBinary: expect.stringMatching(/process-helper-[0-9a-f]{16}$/), description: 'the native process helper', notices: [] });
+    }
   });
 
-  test('each choice gives that helper, and node gives none (the engine spawns from Node)', () => {
-    expect(chooseHelper('native')?.name).toBe('native');
-    expect(chooseHelper('perl')).toBe(PERL_HELPER);
-    expect(chooseHelper('sh')).toBe(SHELL_HELPER);
-    expect(chooseHelper('node')).toBeUndefined();
+  test('unset, without a working compiler, spawns from Node and says once why', () => {
+    // WHEN
+    const plan = planHostLauncher(undefined, noCompiler);
+    // THEN
+    expect(plan.helperBinary).toBeUndefined();
+    expect(plan.description).toBe("Node's spawn (the native process helper cannot be built: /nonexistent/cc failed: spawnSync /nonexistent/cc ENOENT)");
+    expect(plan.notices).toEqual([{
+      code: 'BATCHKIT_NODE_SPAWN',
+      message: "starting attempts with Node's spawn, which is correct but slower per attempt than the native process helper (Node forks its whole process for each one): the helper cannot be built: /nonexistent/cc failed: spawnSync /nonexistent/cc ENOENT",
+    }]);
   });
 
-  test('an unknown choice is an error naming what was given and what is expected', () => {
-    expect(() => chooseHelper('python')).toThrow('BATCHKIT_PROCESS_HELPER is "python": expected one of native, perl, sh, node');
+  test('node spawns from Node without building anything; native insists on the helper', () => {
+    expect(planHostLauncher('node', () => { throw new Error('built'); })).toEqual({ description: "Node's spawn (BATCHKIT_PROCESS_HELPER=node)", notices: [] });
+    expect(planHostLauncher('native').helperBinary).toMatch(/process-helper-[0-9a-f]{16}$/);
+    expect(() => planHostLauncher('native', noCompiler)).toThrow('BATCHKIT_PROCESS_HELPER is native but the helper cannot be built: /nonexistent/cc failed: spawnSync /nonexistent/cc ENOENT');
+  });
+
+  test.each(['perl', 'sh'])('fails when it names the retired %s helper, saying so and what is expected', (asked) => {
+    expect(() => planHostLauncher(asked)).toThrow(`BATCHKIT_PROCESS_HELPER is "${asked}", a helper batchkit no longer has: expected one of native, node (native: the C helper, built where a C compiler works; node: Node's own spawn)`);
+  });
+
+  test('fails when it names no helper, naming what was given and what is expected', () => {
+    expect(() => planHostLauncher('python')).toThrow(`BATCHKIT_PROCESS_HELPER is "python": expected one of native, node (native: the C helper, built where a C compiler works; node: Node's own spawn)`);
   });
 });

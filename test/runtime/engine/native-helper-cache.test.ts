@@ -9,11 +9,19 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HelperLauncher } from '../../../runtime/engine/helper-launcher';
-import { buildNativeHelper, NativeHelperBuild, nativeHelperProgram } from '../../../runtime/engine/native-helper';
+import { buildNativeHelper, COMPILE_FLAGS, NativeHelperBuild } from '../../../runtime/engine/native-helper';
 import { eventually, isProcessAlive } from './engine-fixture';
 
 const SOURCE = path.join(__dirname, '../../../runtime/engine/process-helper.c');
-const STRICT_FLAGS = ['-Wall', '-Wextra', '-Werror', '-std=c11'];
+
+/** The build command the C file documents at its top (`cc <flags> -o process-helper process-helper.c`), as argv. */
+function documentedBuild(): string[] {
+  const line = /^ \*   (cc .* process-helper\.c)$/m.exec(fs.readFileSync(SOURCE, 'utf8'));
+  if (!line) throw new Error(`${SOURCE} does not document its build command in its first comment`);
+  return line[1].split(' ');
+}
+/** The compiler flags of the documented build command. */
+const DOCUMENTED_FLAGS = documentedBuild().slice(1, documentedBuild().indexOf('-o'));
 const NOBODY = 65534;
 const isRoot = process.getuid?.() === 0;
 
@@ -68,7 +76,7 @@ function sha256Of(file: string): string {
 
 /** Runs `true` through the helper at `binary`: it is what the engine would execute. */
 async function runThrough(binary: string): Promise<unknown> {
-  const launcher = new HelperLauncher(nativeHelperProgram(binary));
+  const launcher = new HelperLauncher(binary);
   try {
     const work = path.join(scratch, 'work');
     return await launcher.launch({ command: ['true'], environment: { PATH: process.env.PATH! }, workDir: work, logFile: path.join(work, 'out.log') }).exited;
@@ -84,12 +92,28 @@ describe('the helper source', () => {
     expect(compilers).toContain('cc');
   });
 
+  test('documents the build command, with the strict flags the engine compiles with', () => {
+    expect(DOCUMENTED_FLAGS).toEqual(expect.arrayContaining(['-Wall', '-Wextra', '-Werror']));
+    expect(DOCUMENTED_FLAGS).toEqual(COMPILE_FLAGS);
+  });
+
+  test('builds on its own with the documented command, with no diagnostics at all, into a helper that runs', async () => {
+    // GIVEN: the source alone in a directory
+    fs.copyFileSync(SOURCE, path.join(scratch, 'process-helper.c'));
+    const [compiler, ...args] = documentedBuild();
+    // WHEN
+    const result = spawnSync(compiler, args, { cwd: scratch, encoding: 'utf8' });
+    // THEN
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(await runThrough(path.join(scratch, 'process-helper'))).toEqual({ exitCode: 0 });
+  });
+
   describe.each(compilers)('with %s', (compiler) => {
     test.each([
       ['as shipped', []],
       ['with the fallback to chdir in the helper and a process group instead of a session', ['-DSPAWN_CHDIR_ACTION=0', '-DSPAWN_WITHOUT_SETSID']],
     ])('compiles %s with -Wall -Wextra -Werror and no diagnostics at all', (_variant, defines) => {
-      const result = spawnSync(compiler, [...STRICT_FLAGS, '-O2', ...defines, '-fsyntax-only', SOURCE], { encoding: 'utf8' });
+      const result = spawnSync(compiler, [...DOCUMENTED_FLAGS, ...defines, '-fsyntax-only', SOURCE], { encoding: 'utf8' });
       expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
     });
   });
@@ -100,9 +124,9 @@ describe('the helper built with its fallbacks (chdir in the helper, process grou
   let launcher: HelperLauncher;
   beforeEach(() => {
     binary = path.join(scratch, 'process-helper-fallback');
-    const compiled = spawnSync('cc', [...STRICT_FLAGS, '-O2', '-DSPAWN_CHDIR_ACTION=0', '-DSPAWN_WITHOUT_SETSID', '-o', binary, SOURCE], { encoding: 'utf8' });
+    const compiled = spawnSync('cc', [...DOCUMENTED_FLAGS, '-DSPAWN_CHDIR_ACTION=0', '-DSPAWN_WITHOUT_SETSID', '-o', binary, SOURCE], { encoding: 'utf8' });
     expect(compiled.stderr).toBe('');
-    launcher = new HelperLauncher(nativeHelperProgram(binary));
+    launcher = new HelperLauncher(binary);
   });
   afterEach(() => launcher.close());
 
@@ -137,7 +161,7 @@ describe('the helper built with its fallbacks (chdir in the helper, process grou
 describe('a program that cannot be executed', () => {
   test('is reported with the reason in the log and exit code 127, and never as started', async () => {
     // GIVEN: an executable file that is no program (no #! line, not a binary)
-    const launcher = new HelperLauncher(nativeHelperProgram(binaryOf(buildNativeHelper(path.join(scratch, 'cache')))));
+    const launcher = new HelperLauncher(binaryOf(buildNativeHelper(path.join(scratch, 'cache'))));
     const work = path.join(scratch, 'work');
     fs.mkdirSync(work);
     fs.writeFileSync(path.join(work, 'not-a-program'), '\u0000\u0001\u0002', { mode: 0o755 });

@@ -8,7 +8,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { HelperLauncher } from '../../../runtime/engine/helper-launcher';
-import { PERL_HELPER, SHELL_HELPER } from '../../../runtime/engine/helper-programs';
 import { HostProcessLauncher, ProcessLauncher } from '../../../runtime/engine/launcher';
 import { EngineFixture, nativeHelper, openEngine } from './engine-fixture';
 
@@ -40,8 +39,6 @@ function nobodyCanRead(file: string): { status: number | null; stdout: string } 
 
 const launchers: [string, () => ProcessLauncher][] = [
   ['native helper', () => new HelperLauncher(nativeHelper())],
-  ['perl helper', () => new HelperLauncher(PERL_HELPER)],
-  ['sh helper', () => new HelperLauncher(SHELL_HELPER)],
   ['Node spawn', () => new HostProcessLauncher()],
 ];
 

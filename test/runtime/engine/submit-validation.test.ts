@@ -27,7 +27,7 @@ describe('SubmitJob validation', () => {
     ['the timeout is 59 seconds', { timeout: { attemptDurationSeconds: 59 } }, 'timeout.attemptDurationSeconds must be an integer from 60 to'],
     ['retry attempts are 11', { retryStrategy: { attempts: 11 } }, 'retryStrategy.attempts must be an integer from 1 to 10: given 11'],
     ['an evaluateOnExit action is unknown', { retryStrategy: { attempts: 2, evaluateOnExit: [{ action: 'MAYBE' }] } }, 'retryStrategy.evaluateOnExit[0].action must be RETRY or EXIT: given "MAYBE"'],
-    ['onExitCode has letters', { retryStrategy: { attempts: 2, evaluateOnExit: [{ onExitCode: 'abc', action: 'RETRY' }] } }, 'retryStrategy.evaluateOnExit[0].onExitCode "abc" is not a valid pattern: expected digits, optionally ending in *'],
+    ['onExitCode has letters', { retryStrategy: { attempts: 2, evaluateOnExit: [{ onExitCode: 'abc', action: 'RETRY' }] } }, 'retryStrategy.evaluateOnExit[0].onExitCode "abc" is not a valid pattern: expected digits with an optional trailing \'*\' (at most 512 characters)'],
     ['there are 6 evaluateOnExit entries', { retryStrategy: { attempts: 2, evaluateOnExit: Array(6).fill({ action: 'RETRY' }) } }, 'retryStrategy.evaluateOnExit has 6 entries, expected at most 5'],
     ['an override sets AWS_BATCH_JOB_ID', { containerOverrides: { environment: [{ name: 'AWS_BATCH_JOB_ID', value: 'x' }] } }, 'containerOverrides.environment[0].name "AWS_BATCH_JOB_ID" is reserved: names starting with AWS_BATCH are set by Batch'],
     ['an environment name hides AWS_BATCH_JOB_ID behind a NUL', { containerOverrides: { environment: [{ name: 'OK', value: '1' }, { name: 'X\u0000AWS_BATCH_JOB_ID', value: 'spoofed' }] } },

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BatchClient, ClientException, CreateConsumableResourceCommand, SubmitServiceJobCommand } from '@aws-sdk/client-batch';
+import { BatchClient, ClientException, CreateQuotaShareCommand, SubmitServiceJobCommand } from '@aws-sdk/client-batch';
 import { LocalBatchEngine } from '../../../runtime/engine/engine';
 import { BATCH_OPERATIONS } from '../../../runtime/server/batch-wire-model.generated';
 import { REFUSED_OPERATIONS } from '../../../runtime/server/refused-operations';
@@ -44,7 +44,7 @@ describe('operations the local server refuses', () => {
 
     test.each([
       ['SubmitServiceJob', () => new SubmitServiceJobCommand({ jobName: 'j', jobQueue: 'q', serviceJobType: 'SAGEMAKER_TRAINING', serviceRequestPayload: '{}' })],
-      ['CreateConsumableResource', () => new CreateConsumableResourceCommand({ consumableResourceName: 'licence' })],
+      ['CreateQuotaShare', () => new CreateQuotaShareCommand({ quotaShareName: 'share', jobQueue: 'q' } as never)],
     ])('fails with a ClientException that names %s and why', async (operation, command) => {
       // WHEN
       const error = await batch.send(command() as never).then(() => undefined, (e: unknown) => e);

@@ -10,7 +10,7 @@ describe('routes generated from the Batch service model', () => {
       return matchRoute(binding.method, binding.uri.replace('{resourceArn}', 'arn')).apiMethod;
     });
     // THEN
-    expect(methods).toHaveLength(25);
+    expect(methods).toHaveLength(31);
     for (const method of methods) {
       expect(typeof (LocalBatchEngine.prototype as unknown as Record<string, unknown>)[method]).toBe('function');
     }

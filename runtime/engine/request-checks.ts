@@ -1,32 +1,44 @@
 /**
- * Checks and helpers for the resource operations: queue time-limit actions, multi-node job
- * definitions, partial updates and pagination of Describe* results.
+ * Checks of the engine's requests against the Batch rules in `runtime/model` (queue time-limit
+ * actions, multi-node job definitions, a model range on any field), worded as ClientException
+ * texts, and the helpers of partial updates and pagination of Describe* results.
  */
 import type * as batch from '@aws-sdk/client-batch';
+import type { IntegerRange } from '../model/integer-range';
+import { NUM_NODES_RANGE } from '../model/job-rules';
+import { MAX_STATE_TIME_LIMIT_ACTIONS, STATE_TIME_LIMIT_REASONS, STATE_TIME_LIMIT_SECONDS_RANGE } from '../model/queue-rules';
 import { checkInteger, invalid, requireInteger, requireOneOf, shown } from './errors';
 
-/** The reasons a `jobStateTimeLimitActions` entry may name (the Batch API's list). */
-export const TIME_LIMIT_REASONS = [
-  'MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT',
-  'MISCONFIGURATION:COMPUTE_ENVIRONMENT_MAX_RESOURCE',
-  'CAPACITY:INSUFFICIENT_INSTANCE_CAPACITY',
-  'MISCONFIGURATION:SERVICE_ROLE_PERMISSIONS',
-] as const;
+/** Refuses a field outside a model range when it is given, e.g. `retryStrategy.attempts must be an integer from 1 to 10: given 11`. */
+export function checkInRange(value: unknown, field: string, range: IntegerRange): number | undefined {
+  if (value !== undefined && !range.accepts(value)) {
+    invalid(`${field} must be ${range.expected}: given ${shown(value)}`);
+  }
+  return value as number | undefined;
+}
+
+/** Refuses a field that is missing or outside a model range. */
+export function requireInRange(value: unknown, field: string, range: IntegerRange): number {
+  if (value === undefined) {
+    invalid(`${field} is required: given nothing, expected ${range.expected}`);
+  }
+  return checkInRange(value, field, range)!;
+}
 
 /** Checks a queue's time-limit actions: at most 5, state RUNNABLE, action CANCEL, 600..86,400 seconds. */
 export function checkTimeLimitActions(actions: batch.JobStateTimeLimitAction[] | undefined): batch.JobStateTimeLimitAction[] | undefined {
   if (actions === undefined) {
     return undefined;
   }
-  if (!Array.isArray(actions) || actions.length > 5) {
-    invalid(`jobStateTimeLimitActions must be a list of at most 5 actions: given ${shown(actions)}`);
+  if (!Array.isArray(actions) || actions.length > MAX_STATE_TIME_LIMIT_ACTIONS) {
+    invalid(`jobStateTimeLimitActions must be a list of at most ${MAX_STATE_TIME_LIMIT_ACTIONS} actions: given ${shown(actions)}`);
   }
   actions.forEach((action, index) => {
     const field = `jobStateTimeLimitActions[${index}]`;
-    requireOneOf(action.reason, `${field}.reason`, TIME_LIMIT_REASONS);
+    requireOneOf(action.reason, `${field}.reason`, STATE_TIME_LIMIT_REASONS);
     requireOneOf(action.state, `${field}.state`, ['RUNNABLE']);
     requireOneOf(action.action, `${field}.action`, ['CANCEL']);
-    requireInteger(action.maxTimeSeconds, `${field}.maxTimeSeconds`, 600, 86_400);
+    requireInRange(action.maxTimeSeconds, `${field}.maxTimeSeconds`, STATE_TIME_LIMIT_SECONDS_RANGE);
   });
   return actions;
 }
@@ -36,7 +48,7 @@ export function checkNodeProperties(nodeProperties: batch.NodeProperties | undef
   if (!nodeProperties) {
     invalid(`nodeProperties is required for a multinode job definition ${shown(name)}`);
   }
-  const numNodes = requireInteger(nodeProperties.numNodes, 'nodeProperties.numNodes', 1, 1000);
+  const numNodes = requireInRange(nodeProperties.numNodes, 'nodeProperties.numNodes', NUM_NODES_RANGE);
   requireInteger(nodeProperties.mainNode, 'nodeProperties.mainNode', 0, numNodes - 1);
   if (!nodeProperties.nodeRangeProperties?.length) {
     invalid(`nodeProperties.nodeRangeProperties must list at least one node range for job definition ${shown(name)}`);
