@@ -122,6 +122,7 @@ export class AssetImageBuilds {
     const { cli } = this.options;
     const present = await cli.run(['image', 'inspect', '--format', '{{.Id}}', image], directory);
     if (present.code === 0) {
+      this.options.progress?.(`image ${image} of asset ${asset.assetId} was built before (same asset hash): reused`);
       return { assetId: asset.assetId, directory, image, status: 'present' };
     }
     this.options.progress?.(`building image for asset ${asset.assetId} from ${shownPath(directory)} ...`);
