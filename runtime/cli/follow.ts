@@ -2,16 +2,42 @@
  * Following a run from a terminal: progress while it moves, the summary when it ends, and a
  * Ctrl-C that stops following, never the run, and says how to pick it up again.
  */
-import { WaitAbortedError, type RunEvent, type RunEventListener, type RunHandle, type RunStatusReport } from '../workflow';
+import { WaitAbortedError, type FailureReport, type RunEvent, type RunEventListener, type RunHandle, type RunStatusReport } from '../workflow';
 import { EXIT_OK, EXIT_WORK_FAILED } from './exit-codes';
+import { tailOfOutput } from './job-output';
 import { formatDuration, type Output } from './output';
 import { createProgressView, type ProgressView } from './progress';
-import { buildRunDocument, printRunDocument, type RunDocument } from './run-summary';
+import { AWS_BATCH_LOG_GROUP, buildRunDocument, logLocation, printRunDocument, type LogLocation, type RunDocument } from './run-summary';
 import { cliErrorOf } from './run-support';
 import { targetFlagsText, type TargetSpec } from './targets';
 
 /** Exit code after Ctrl-C stopped the following (128 + SIGINT, as shells report it). */
 export const EXIT_INTERRUPTED = 130;
+
+/** Failure blocks shown for one step while a run is followed; the summary lists every failure. */
+const FAILURE_BLOCKS_PER_STEP = 3;
+/** Lines of a failed job's output a failure block shows. */
+const FAILURE_LOG_LINES = 5;
+
+/** The lines of a failure block. */
+export function failureBlock(failure: FailureReport, log: LogLocation | undefined, tail: readonly string[], output: Output): string[] {
+  const { bold, red, dim } = output.style;
+  const job = failure.arrayIndex !== undefined ? `${failure.step}[${failure.arrayIndex}]` : failure.step;
+  const facts = [
+    `job ${failure.jobId}`,
+    failure.attempt !== undefined ? `attempt ${failure.attempt}` : undefined,
+    failure.exitCode !== undefined ? `exit code ${failure.exitCode}` : undefined,
+  ].filter(Boolean).join(', ');
+  const lines = [`${red(bold('FAILED'))} ${bold(job)}: ${facts}`];
+  if (failure.statusReason) lines.push(`  reason: ${failure.statusReason}`);
+  if (log) lines.push(`  logs: ${log.file ?? `${log.logGroupName ? `${log.logGroupName} ` : ''}${log.logStreamName}`}`);
+  if (tail.length > 0) {
+    lines.push(dim(`  last ${tail.length === 1 ? 'line' : `${tail.length} lines`} of its output:`));
+    // Tabs and carriage returns would move the cursor where the view does not expect it.
+    for (const line of tail) lines.push(`    ${line.replace(/\t/g, '  ').replace(/[\r\u0000-\u0008\u000b-\u001f]/g, '')}`);
+  }
+  return lines;
+}
 
 /** What following needs to know about the command. */
 export interface FollowContext {
@@ -34,6 +60,10 @@ export class RunProgress {
   private readonly view: ProgressView;
   private statusOf?: () => RunStatusReport;
   private readonly blockedNoted = new Map<string, string>();
+  private spec?: TargetSpec;
+  private readonly failuresShown = new Set<string>();
+  private readonly blocksPerStep = new Map<string, number>();
+  private failureBlocks: Promise<void> = Promise.resolve();
 
   constructor(private readonly output: Output, private readonly now: () => number = Date.now) {
     this.view = createProgressView(output, { now });
@@ -45,10 +75,58 @@ export class RunProgress {
     this.statusOf = statusOf;
   }
 
-  /** Redraws from a status report. */
+  /** Where the run's jobs are, so a failure block can show the end of the failed job's output. */
+  useTarget(spec: TargetSpec): void {
+    this.spec = spec;
+  }
+
+  /** Redraws from a status report, and shows each new failure at once. */
   show(report: RunStatusReport): void {
     const total = report.steps.reduce((sum, s) => sum + (s.arraySize ?? 1), 0);
-    this.view.update({ total, counts: report.jobCounts, elapsedMs: Math.max(0, this.now() - report.createdAt) });
+    const steps = report.steps.map((s) => ({
+      name: s.step,
+      total: s.arraySize ?? 1,
+      counts: s.statusSummary && Object.values(s.statusSummary).some((n) => n > 0) ? s.statusSummary : { [s.status]: s.arraySize ?? 1 },
+    }));
+    this.view.update({ total, counts: report.jobCounts, elapsedMs: Math.max(0, this.now() - report.createdAt), steps });
+    for (const failure of report.failures) this.failed(report.runId, failure);
+  }
+
+  /** Resolves once every failure block seen so far is printed (each may wait for its log's last lines). */
+  flush(): Promise<void> {
+    return this.failureBlocks;
+  }
+
+  /**
+   * A failure block the moment a job fails: step, job, attempt, exit code, reason, where its
+   * output is and its last lines. At most FAILURE_BLOCKS_PER_STEP per step (an array can fail
+   * thousands of children), then one line. Jobs batchkit itself stopped (a cancel, a failure
+   * policy) are left to the summary: they are not why the run failed.
+   */
+  private failed(runId: string, failure: FailureReport): void {
+    const key = `${failure.jobId}|${failure.arrayIndex ?? ''}|${failure.attempt ?? ''}`;
+    if (this.failuresShown.has(key) || this.output.json || failure.statusReason?.startsWith('batchkit: ')) return;
+    this.failuresShown.add(key);
+    const count = (this.blocksPerStep.get(failure.step) ?? 0) + 1;
+    this.blocksPerStep.set(failure.step, count);
+    if (count > FAILURE_BLOCKS_PER_STEP) {
+      if (count === FAILURE_BLOCKS_PER_STEP + 1) {
+        this.failureBlocks = this.failureBlocks.then(() => this.view.above([`more jobs of step ${failure.step} failed; all of them: batchkit status ${runId}`]));
+      }
+      return;
+    }
+    const log = this.logOf(failure);
+    const spec = this.spec;
+    const tail = spec ? tailOfOutput(log, spec, FAILURE_LOG_LINES) : Promise.resolve([]);
+    this.failureBlocks = this.failureBlocks.then(async () => {
+      this.view.above(failureBlock(failure, log, await tail, this.output));
+    });
+  }
+
+  private logOf(failure: FailureReport): LogLocation | undefined {
+    if (!this.spec) return undefined;
+    const log = logLocation(this.spec, failure.logStreamName);
+    return log && log.file === undefined && !log.logGroupName ? { ...log, logGroupName: AWS_BATCH_LOG_GROUP } : log;
   }
 
   /**
@@ -113,7 +191,10 @@ export function settledFlag(submitted: Promise<void>): () => boolean {
 /** Waits for a run to end (or Ctrl-C), prints the summary or the resume hint, returns the exit code. */
 export async function followRun(handle: RunHandle, progress: RunProgress, ctx: FollowContext): Promise<number> {
   progress.attach(() => handle.status());
+  progress.useTarget(ctx.spec);
   const outcome = await untilInterrupted((signal) => handle.wait(signal));
+  if (!outcome.interrupted) progress.show(outcome.value);
+  await progress.flush();
   progress.stop();
   if (outcome.interrupted) {
     return reportInterrupted(handle.status(), ctx);
@@ -143,9 +224,10 @@ export function reportInterrupted(report: RunStatusReport, ctx: FollowContext, r
   if (role === 'watcher') {
     output.plain('The process that drives it carries on.');
   } else if (ctx.spec.kind === 'local') {
-    output.plain('The local engine ran inside this command and stopped with it: jobs that were running end as');
-    output.plain('interrupted ("Host EC2 ... terminated") and are retried if their retry strategy allows, otherwise');
-    output.plain('they fail; queued jobs wait. Resuming restarts the engine on the same data directory.');
+    output.plain('The local engine runs inside this command: it starts no new job and stops once the running ones');
+    output.plain('end; queued jobs wait. A second Ctrl-C abandons running jobs: they end as interrupted ("Host EC2 ...');
+    output.plain('terminated") and are retried if their retry strategy allows. Resuming restarts the engine on the');
+    output.plain('same data directory; --retry-failed also runs failed steps again.');
   } else {
     output.plain('Its jobs keep running on Batch; resuming submits whatever was not submitted yet and follows it.');
   }

@@ -13,9 +13,14 @@ export function buildProgram(): Command {
   const program = new Command('batchkit')
     .description('Run AWS Batch from code: workflows on AWS Batch or on the local engine, and checks of CDK apps')
     .version(packageVersion(), '-V, --version', 'print the version of batchkit')
-    .showHelpAfterError()
+    .showSuggestionAfterError()
+    .showHelpAfterError("(see 'batchkit --help')")
     .exitOverride();
   registerCommands(program);
+  // A mistyped option gets the "Did you mean" line and where the usage is, not pages of help that bury both.
+  for (const command of program.commands) {
+    command.showHelpAfterError(`(see 'batchkit ${command.name()} --help')`);
+  }
   return program;
 }
 

@@ -1,10 +1,11 @@
 /**
- * Progress of a run for people: on a TTY a bar redrawn in place (cli-progress) with counts per
- * status and the elapsed time; elsewhere a timestamped line whenever the counts change, at
- * most once per `minLineIntervalMs`, so CI logs stay short and readable.
+ * Progress of a run for people: on a TTY one line per step (name, bar, counts by state) under
+ * a header, redrawn in place and never wider or taller than the terminal; elsewhere a
+ * timestamped line whenever the counts change, at most once per `minLineIntervalMs`, so CI
+ * logs stay short and readable.
  */
-import { SingleBar } from 'cli-progress';
 import { formatDuration, type Output } from './output';
+import { renderStepLines, type StepProgress } from './step-lines';
 
 /** A snapshot of a run's jobs, counted by Batch status. */
 export interface ProgressSnapshot {
@@ -14,6 +15,8 @@ export interface ProgressSnapshot {
   readonly counts: Readonly<Record<string, number>>;
   /** Milliseconds since the run started. */
   readonly elapsedMs: number;
+  /** Each step's jobs by state, for the per-step view. @default - one line for the whole run */
+  readonly steps?: readonly StepProgress[];
 }
 
 /** Options for {@link createProgressView}. */
@@ -27,9 +30,18 @@ export interface ProgressViewOptions {
 /** Shows progress; `stop()` leaves the terminal clean for what follows. */
 export interface ProgressView {
   update(snapshot: ProgressSnapshot): void;
-  /** A warning for people, on stderr (also with --json); a bar is cleared first and redrawn after. */
+  /** A warning for people, on stderr (also with --json); a live view is cleared first and redrawn after. */
   note(line: string): void;
+  /** Lines for people on stdout above the live view (a failure block); nothing with --json. */
+  above(lines: readonly string[]): void;
   stop(): void;
+}
+
+/** A terminal as the live view needs it. */
+interface Terminal {
+  write(chunk: string): unknown;
+  readonly columns?: number;
+  readonly rows?: number;
 }
 
 const STATUS_ORDER = ['SUBMITTED', 'PENDING', 'RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED', 'FAILED'];
@@ -49,47 +61,68 @@ export function formatCounts(counts: Readonly<Record<string, number>>, output?: 
     .join(' · ');
 }
 
-/** Creates the view that fits the output: a bar on a TTY, lines elsewhere, nothing with --json. */
+/** Creates the view that fits the output: live lines on a TTY, plain lines elsewhere, nothing with --json. */
 export function createProgressView(output: Output, options: ProgressViewOptions = {}): ProgressView {
-  if (output.json) return { update: () => undefined, note: (line) => output.warn(line), stop: () => undefined };
-  if (output.interactive) return barView(output);
-  return lineView(output, options.minLineIntervalMs ?? 2000, options.now ?? Date.now);
+  const now = options.now ?? Date.now;
+  if (output.json) return { update: () => undefined, note: (line) => output.warn(line), above: () => undefined, stop: () => undefined };
+  if (output.interactive) return liveView(output, now);
+  return lineView(output, options.minLineIntervalMs ?? 2000, now);
 }
 
-function finished(snapshot: ProgressSnapshot): number {
-  return (snapshot.counts.SUCCEEDED ?? 0) + (snapshot.counts.FAILED ?? 0);
-}
+/** Width used when a terminal does not say its own. */
+const DEFAULT_COLUMNS = 80;
+/** Redraws between polls so the elapsed time moves while Batch is quiet. */
+const REDRAW_MS = 1000;
 
-function barView(output: Output): ProgressView {
-  const bar = new SingleBar({
-    format: '{bar} {value}/{total} | {elapsed} | {counts}',
-    barCompleteChar: '█',
-    barIncompleteChar: '░',
-    hideCursor: true,
-    clearOnComplete: false,
-    // Redraw on every tick, not only when the text changes: a note written over the bar is then followed by it again.
-    forceRedraw: true,
-    stream: output.stdout as NodeJS.WritableStream,
-  });
-  let started = false;
+/** The per-step view, redrawn in place: the cursor goes back up over the lines drawn last time. */
+function liveView(output: Output, now: () => number): ProgressView {
+  const terminal = output.stdout as Terminal;
+  let drawn = 0;
+  let last: ProgressSnapshot | undefined;
+  let lastAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const clear = () => {
+    if (drawn > 0) terminal.write(`\r\x1b[${drawn}A\x1b[J`);
+    drawn = 0;
+  };
+  const draw = () => {
+    if (!last) return;
+    const elapsedMs = last.elapsedMs + (now() - lastAt);
+    const steps = last.steps ?? [{ name: 'jobs', total: last.total, counts: last.counts }];
+    // One column spare: writing into the last one makes some terminals wrap.
+    const size = { columns: (terminal.columns || DEFAULT_COLUMNS) - 1, rows: terminal.rows ? terminal.rows - 1 : undefined };
+    const lines = renderStepLines({ steps, elapsed: formatDuration(elapsedMs) }, size, output.style);
+    clear();
+    terminal.write(lines.map((line) => `${line}\n`).join(''));
+    drawn = lines.length;
+  };
   return {
     update(snapshot) {
-      const payload = { counts: formatCounts(snapshot.counts, output), elapsed: formatDuration(snapshot.elapsedMs) };
-      if (!started) {
-        bar.start(Math.max(snapshot.total, 1), finished(snapshot), payload);
-        started = true;
-        return;
+      last = snapshot;
+      lastAt = now();
+      draw();
+      if (!timer) {
+        timer = setInterval(draw, REDRAW_MS);
+        timer.unref();
       }
-      bar.setTotal(Math.max(snapshot.total, 1));
-      bar.update(finished(snapshot), payload);
     },
     note(line) {
-      // The bar redraws itself on its next tick (forceRedraw), below the note.
-      if (started) output.stdout.write('\r\x1b[2K');
+      clear();
       output.warn(line);
+      draw();
+    },
+    above(lines) {
+      clear();
+      const columns = (terminal.columns || DEFAULT_COLUMNS) - 1;
+      // Log lines can be of any length; cut ones would wrap and break the redraw's line count.
+      for (const line of lines) output.plain(visibleCut(line, columns));
+      draw();
     },
     stop() {
-      if (started) bar.stop();
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      // The final view stays on screen as the last state; the summary follows below it.
+      drawn = 0;
     },
   };
 }
@@ -116,8 +149,33 @@ function lineView(output: Output, minLineIntervalMs: number, now: () => number):
     note(line) {
       output.warn(`${new Date(now()).toISOString()} ${line}`);
     },
+    above(lines) {
+      for (const line of lines) output.info(line);
+    },
     stop() {
       if (pending) print(pending);
     },
   };
+}
+
+function finished(snapshot: ProgressSnapshot): number {
+  return (snapshot.counts.SUCCEEDED ?? 0) + (snapshot.counts.FAILED ?? 0);
+}
+
+/** Cuts a line to `columns` visible characters, keeping its escapes and resetting any colour left open. */
+export function visibleCut(line: string, columns: number): string {
+  if (line.replace(/\u001b\[[0-9;]*m/g, '').length <= columns) return line;
+  let visible = 0;
+  let out = '';
+  for (let i = 0; i < line.length; i++) {
+    const escape = /^\u001b\[[0-9;]*m/.exec(line.slice(i));
+    if (escape) {
+      out += escape[0];
+      i += escape[0].length - 1;
+    } else if (visible < columns - 1) {
+      out += line[i];
+      visible++;
+    }
+  }
+  return `${out}…${out.includes('\u001b') ? '\u001b[0m' : ''}`;
 }

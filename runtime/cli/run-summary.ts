@@ -101,8 +101,17 @@ export function runLocations(journalDir: string, spec: TargetSpec): RunLocations
   return { journal, logs: `log streams on ${spec.endpoint}` };
 }
 
+/** The reason `batchkit cancel` gives the jobs it stops unless told another. */
+export const DEFAULT_CANCEL_REASON = 'batchkit: run cancelled';
+
+/** Options of {@link printRunDocument}. */
+export interface PrintRunOptions {
+  /** The reason the run's jobs were stopped with, if it was cancelled. @default DEFAULT_CANCEL_REASON */
+  readonly cancelReason?: string;
+}
+
 /** Prints the run for people: status line, the step table, failures, locations. */
-export function printRunDocument(doc: RunDocument, output: Output): void {
+export function printRunDocument(doc: RunDocument, output: Output, options: PrintRunOptions = {}): void {
   const { bold, dim, red, green, yellow } = output.style;
   const colourStatus = (status: string) => (status === 'SUCCEEDED' ? green(status) : status === 'FAILED' || status === 'CANCELLED' ? red(status) : yellow(status));
   output.plain('');
@@ -124,10 +133,20 @@ export function printRunDocument(doc: RunDocument, output: Output): void {
     output.plain(bold(yellow('Cannot be placed')));
     for (const s of blocked) output.plain(`  ${bold(s.step)}: job ${s.jobId} stays RUNNABLE: ${s.statusReason}`);
   }
-  if (doc.failures.length > 0) {
+  // A cancelled run's stopped jobs end FAILED with the cancel's reason: what the user asked for, not failures to read one by one.
+  const cancelReason = options.cancelReason ?? DEFAULT_CANCEL_REASON;
+  const stopped = doc.status === 'CANCELLED' ? doc.failures.filter((f) => f.statusReason === cancelReason) : [];
+  const failed = doc.failures.filter((f) => !stopped.includes(f));
+  if (failed.length > 0) {
     output.plain('');
     output.plain(bold(red('Failed')));
-    for (const f of doc.failures) printFailure(f, output);
+    for (const f of failed) printFailure(f, output);
+  }
+  if (stopped.length > 0) {
+    const names = stopped.map((f) => (f.arrayIndex !== undefined ? `${f.step}[${f.arrayIndex}]` : f.step));
+    const shown = names.length > 10 ? `${names.slice(0, 10).join(', ')} and ${names.length - 10} more` : names.join(', ');
+    output.plain('');
+    output.plain(`${bold('Stopped by the cancel')} (${cancelReason}): ${shown}`);
   }
   output.plain('');
   output.plain(`${dim('journal:')}       ${doc.locations.journal}`);
@@ -136,7 +155,8 @@ export function printRunDocument(doc: RunDocument, output: Output): void {
   output.plain(`${dim('run events:')}    batchkit status ${doc.runId} --events`);
 }
 
-function printFailure(f: FailureSummary, output: Output): void {
+/** Prints one failed job: what failed, how, why and where its output is. */
+export function printFailure(f: FailureSummary, output: Output): void {
   const job = f.arrayIndex !== undefined ? `${f.step}[${f.arrayIndex}]` : f.step;
   const facts = [
     `job ${f.jobId}`,

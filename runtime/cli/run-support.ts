@@ -6,10 +6,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Command } from 'commander';
-import { createPrivateDirs, writePrivateFile } from '../files/private-files';
-import { listRuns, type RunRecord } from '../workflow';
+import { createPrivateDirs, openPrivateFile } from '../files/private-files';
+import { JOURNAL_FILE, listRuns, targetConflict, type RunRecord, type RunTarget } from '../workflow';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from './exit-codes';
-import { ensurePrivateStateDir, isProcessAlive, targetChosen, targetSpecOf, DEFAULT_JOURNAL_DIR, type TargetFlags, type TargetSpec } from './targets';
+import {
+  ensurePrivateStateDir, isProcessAlive, runTargetOf, targetChosen, targetSpecOf, DEFAULT_JOURNAL_DIR, type TargetFlags, type TargetSpec,
+} from './targets';
 
 /** Directory, inside a journal directory, of the targets runs were started against. */
 export const REMEMBERED_TARGETS_DIR = 'targets';
@@ -36,27 +38,96 @@ export function journalDirOf(flags: RunCommandFlags): string {
   return dir;
 }
 
-/** Remembers the target of a run next to its journal. */
+/**
+ * Remembers the target of a run next to its journal, atomically: a crash leaves the old file or
+ * the new one, never half of one (written to a temporary file, synced, then renamed over).
+ */
 export function rememberTarget(journalDir: string, runId: string, spec: TargetSpec): void {
   const dir = path.join(journalDir, REMEMBERED_TARGETS_DIR);
   createPrivateDirs(dir);
-  writePrivateFile(path.join(dir, `${runId}.json`), `${JSON.stringify(spec, null, 2)}\n`);
-}
-
-/** The target a run was started against, if remembered. */
-export function rememberedTarget(journalDir: string, runId: string): TargetSpec | undefined {
-  const file = path.join(journalDir, REMEMBERED_TARGETS_DIR, `${path.basename(runId)}.json`);
+  const file = rememberedTargetFile(journalDir, runId);
+  const temporary = `${file}.${process.pid}.tmp`;
+  const { credentials: _signingKeys, ...kept } = spec;
+  const fd = openPrivateFile(temporary, 'w');
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as TargetSpec;
-  } catch {
-    return undefined;
+    fs.writeSync(fd, `${JSON.stringify(kept, null, 2)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temporary, file);
+  const dirFd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(dirFd);
+  } finally {
+    fs.closeSync(dirFd);
   }
 }
 
-/** Target flags win; without any, the run's remembered target; without that, AWS. */
+/**
+ * The target a run was started against, if remembered.
+ * @throws CliError when the file exists but cannot be read or parsed: guessing a target could send a run's calls to the wrong place
+ */
+export function rememberedTarget(journalDir: string, runId: string): TargetSpec | undefined {
+  const file = rememberedTargetFile(journalDir, runId);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CliError(`cannot read the remembered target of run '${runId}' at ${file}: ${(err as Error).message}; fix its permissions, or give the run's target flags`);
+  }
+  try {
+    const spec = JSON.parse(text) as TargetSpec;
+    if (!['local', 'endpoint', 'aws'].includes(spec?.kind) || !Array.isArray(spec.templates)) throw new Error(`kind '${spec?.kind}' is not local, endpoint or aws`);
+    return spec;
+  } catch (err) {
+    throw new CliError(`the remembered target of run '${runId}' at ${file} is damaged (${(err as Error).message}); expected the JSON 'batchkit run' writes; give the run's target flags instead`);
+  }
+}
+
+/**
+ * The target of a per-run command: the target flags if given, else the remembered target, else
+ * the one the journal recorded. Whatever is chosen must be the target the journal recorded for
+ * the run: a run's jobs exist in one place only.
+ * @throws CliError (exit 2) for an unknown run, a target that conflicts with the run's, or flags that do not go together
+ */
 export function targetForRun(flags: RunCommandFlags, journalDir: string, runId: string): TargetSpec {
-  if (targetChosen(flags)) return targetSpecOf(flags);
-  return rememberedTarget(journalDir, runId) ?? targetSpecOf(flags);
+  const run = requireRunRecord(journalDir, runId);
+  // Checked even when no flag chose a target: `--vcpus` without `--local` is a mistake, not a no-op.
+  const fromFlags = targetSpecOf(flags);
+  if (targetChosen(flags)) {
+    const conflict = targetConflict(run.target, runTargetOf(fromFlags));
+    if (conflict) {
+      throw new CliError(`run '${runId}' ${conflict}; drop the target flags to use the run's own target`);
+    }
+    return fromFlags;
+  }
+  const remembered = rememberedTarget(journalDir, runId) ?? specOfRecordedTarget(run.target);
+  return fromFlags.requestTimeoutMs ? { ...remembered, requestTimeoutMs: fromFlags.requestTimeoutMs } : remembered;
+}
+
+/** A target from what the journal recorded, for a run whose remembered target file is missing. */
+function specOfRecordedTarget(target: RunTarget): TargetSpec {
+  if (target.kind === 'local') return { kind: 'local', dataDir: target.dataDir, templates: [], region: target.region };
+  if (target.kind === 'endpoint' || target.endpoint) return { kind: 'endpoint', endpoint: target.endpoint, templates: [], region: target.region };
+  return { kind: 'aws', templates: [], region: target.region };
+}
+
+function rememberedTargetFile(journalDir: string, runId: string): string {
+  return path.join(journalDir, REMEMBERED_TARGETS_DIR, `${path.basename(runId)}.json`);
+}
+
+/**
+ * The run's journal record.
+ * @throws CliError (exit 2) naming the run and where it was looked for
+ */
+export function requireRunRecord(journalDir: string, runId: string): RunRecord {
+  const run = fs.existsSync(path.join(journalDir, JOURNAL_FILE)) ? listRuns(journalDir).find((r) => r.runId === runId) : undefined;
+  if (!run) {
+    throw new CliError(`no run '${runId}' in journal ${path.join(journalDir, JOURNAL_FILE)}; expected a run id printed by 'batchkit run' (runs kept elsewhere: pass --journal-dir)`, EXIT_USAGE);
+  }
+  return run;
 }
 
 /**
@@ -74,7 +145,13 @@ export function cliErrorOf(err: unknown): unknown {
     case 'PrivateStateError':
       return new CliError(err.message, EXIT_USAGE);
     case 'BatchCallError':
+      if ((err as Error & { cause?: { name?: string } }).cause?.name === 'CredentialsProviderError') {
+        return new CliError(`${err.message}; no AWS credentials were found: for the local engine add --local, for a running 'batchkit local serve' add --endpoint URL, for AWS configure credentials`, EXIT_WORK_FAILED);
+      }
       return new CliError(`${err.message}; check the target (--local, --endpoint, or AWS credentials and --region)`, EXIT_WORK_FAILED);
+    case 'SubmissionFailedError':
+    case 'TrackDeadlineError':
+      return new CliError(err.message, EXIT_WORK_FAILED);
     default:
       return err;
   }
@@ -86,10 +163,7 @@ export function cliErrorOf(err: unknown): unknown {
  * @throws CliError (exit 2) when the journal has no such run
  */
 export function runOwnership(journalDir: string, runId: string): { run: RunRecord; liveOwner?: number } {
-  const run = listRuns(journalDir).find((r) => r.runId === runId);
-  if (!run) {
-    throw new CliError(`no run '${runId}' in journal ${journalDir}; expected a run id printed by 'batchkit run' (see --journal-dir)`, EXIT_USAGE);
-  }
+  const run = requireRunRecord(journalDir, runId);
   const liveOwner = run.ownerPid !== undefined && run.ownerPid !== process.pid && isProcessAlive(run.ownerPid) ? run.ownerPid : undefined;
   return { run, liveOwner };
 }

@@ -7,22 +7,25 @@
  */
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { Command } from 'commander';
 import type { BatchClient } from '@aws-sdk/client-batch';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { runContainerCli } from '../engine/container-cli';
 import { LocalBatchEngine } from '../engine/engine';
-import { LAUNCHER_KINDS, type LauncherKind } from '../engine/engine-options';
+import type { LauncherKind } from '../engine/engine-options';
 import { ensurePrivateDir, openPrivateFile, PrivateStateError, tightenedMessage, writePrivateFile } from '../files/private-files';
 import { startBatchServer, type RunningBatchServer } from '../server/server';
 import { loadTemplate, TemplateReadError, type AssetImageOptions, type LoadedBatchResource, type TemplateFinding } from '../template/load-template';
 import {
-  ConstructReferenceResolver, createWorkflowBatchClient, DirectReferenceResolver, ReferenceResolutionError,
-  type ReferenceKind, type ReferenceResolver,
+  ConstructReferenceResolver, createWorkflowBatchClient, DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, describeTarget, DirectReferenceResolver, ReferenceResolutionError,
+  type ReferenceKind, type ReferenceResolver, type RunTarget,
 } from '../workflow';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from './exit-codes';
+import { GPUS_HELP, hostCapacityOf, LAUNCHER_HELP, launcherKindOf, localCapacityOf, MEMORY_HELP, VCPUS_HELP } from './local-flags';
+
+// The local engine's flags live in local-flags.ts; their users import them from here too.
+export { GPUS_HELP, hostCapacityOf, LAUNCHER_HELP, launcherKindOf, localCapacityOf, MEMORY_HELP, VCPUS_HELP, type LocalCapacity } from './local-flags';
 
 /** Where the local engine keeps its state unless told otherwise (the same default as `local serve`). */
 export const DEFAULT_LOCAL_DATA_DIR = '.batchkit/local';
@@ -71,6 +74,8 @@ export interface TargetFlags {
   readonly gpus?: string;
   /** `--launcher`, unparsed. */
   readonly launcher?: string;
+  /** `--request-timeout` in seconds, unparsed. */
+  readonly requestTimeout?: string;
 }
 
 /** A target as remembered for a run, so later commands on the run need no flags. */
@@ -95,6 +100,8 @@ export interface TargetSpec {
   readonly localGpus?: number;
   /** How the local engine runs jobs: containers, host processes, or auto. @default - `BATCHKIT_LAUNCHER`, else auto */
   readonly launcher?: LauncherKind;
+  /** Milliseconds one Batch request may take before it counts as lost (retried, SubmitJob looked up first). @default 30000 */
+  readonly requestTimeoutMs?: number;
   /**
    * Keys to sign with at `endpoint`: the key a following process's own server verifies, read
    * from its data directory. Never written to a remembered target.
@@ -134,7 +141,8 @@ export function addTargetOptions(command: Command): Command {
     .option('--gpus <n>', GPUS_HELP)
     .option('--local-vcpus <n>', 'the same as --vcpus (older name)')
     .option('--local-memory <MiB>', 'the same as --memory (older name)')
-    .option('--launcher <kind>', LAUNCHER_HELP);
+    .option('--launcher <kind>', LAUNCHER_HELP)
+    .option('--request-timeout <seconds>', `seconds one Batch request may take before it counts as lost and is retried (default: ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})`);
 }
 
 /** Whether any flag chose a target (otherwise a remembered one, then AWS, applies). */
@@ -162,6 +170,7 @@ export function targetSpecOf(flags: TargetFlags): TargetSpec {
   }
   const templates = (flags.template ?? []).map((file) => readableTemplate(file));
   const common = {
+    requestTimeoutMs: requestTimeoutOf(flags.requestTimeout),
     templates,
     region: flags.region,
     localVcpus: capacity.vcpus,
@@ -185,7 +194,7 @@ export function targetSpecOf(flags: TargetFlags): TargetSpec {
  */
 export async function openTarget(spec: TargetSpec, options: { resolveReferences?: boolean } = {}): Promise<OpenTarget> {
   if (spec.kind !== 'local') {
-    const client = createWorkflowBatchClient(sdkClientConfig(spec));
+    const client = createWorkflowBatchClient(sdkClientConfig(spec), { requestTimeoutMs: spec.requestTimeoutMs });
     if (spec.kind === 'aws') await requireRegion(client);
     const resolver = options.resolveReferences ? await resolverFor(spec) : new DirectReferenceResolver();
     return { spec, client, resolver, loadedResources: [], findings: [], close: async () => client.destroy() };
@@ -221,7 +230,7 @@ export async function openTarget(spec: TargetSpec, options: { resolveReferences?
     // read the key from the private data directory, which no other user can open.
     writePrivateFile(path.join(dataDir, LOCAL_SERVER_KEY_FILE), JSON.stringify(credentials));
     server = await startBatchServer({ api: engine, host: '127.0.0.1', port: 0, sigv4: { credentials: [credentials] } });
-    const client = createWorkflowBatchClient({ endpoint: server.url, region: spec.region ?? 'us-east-1', credentials });
+    const client = createWorkflowBatchClient({ endpoint: server.url, region: spec.region ?? 'us-east-1', credentials }, { requestTimeoutMs: spec.requestTimeoutMs });
     const openedServer = server;
     const openedEngine = engine;
     return {
@@ -254,6 +263,21 @@ export function assetImagesFor(engine: LocalBatchEngine, progress: (line: string
   return { cli: { kind: cli.kind, run }, progress };
 }
 
+/**
+ * A target spec as the journal records targets: what `resume` and every per-run command compare
+ * their own target with. A local run is told by its data directory, not its server, whose port changes.
+ */
+export function runTargetOf(spec: TargetSpec): RunTarget {
+  if (spec.kind === 'local') return { kind: 'local', dataDir: spec.dataDir, region: spec.region };
+  return { kind: spec.kind, endpoint: spec.endpoint, region: spec.region };
+}
+
+/** What the journal records of an opened target: its kind and data directory, and the endpoint and region its client calls (a local run's server, which `cancel` reaches while the run is followed). */
+export async function recordedTargetOf(target: OpenTarget): Promise<RunTarget> {
+  const called = await describeTarget(target.client);
+  return { ...runTargetOf(target.spec), endpoint: called.endpoint, region: called.region };
+}
+
 /** The command line flags that reach `spec` again (for the hints commands print). */
 export function targetFlagsText(spec: TargetSpec): string {
   const parts: string[] = [];
@@ -266,6 +290,7 @@ export function targetFlagsText(spec: TargetSpec): string {
   if (spec.localMemoryMiB) parts.push(`--memory ${spec.localMemoryMiB}`);
   if (spec.localGpus) parts.push(`--gpus ${spec.localGpus}`);
   if (spec.launcher) parts.push(`--launcher ${spec.launcher}`);
+  if (spec.requestTimeoutMs) parts.push(`--request-timeout ${spec.requestTimeoutMs / 1000}`);
   return parts.join(' ');
 }
 
@@ -328,7 +353,10 @@ export function ensurePrivateStateDir(dir: string, holds: string): void {
 
 async function resolverFor(spec: TargetSpec): Promise<ReferenceResolver> {
   if (spec.kind === 'aws' && spec.stack) {
-    const cloudFormation = new CloudFormationClient({ region: spec.region });
+    const cloudFormation = new CloudFormationClient({
+      region: spec.region,
+      requestHandler: { requestTimeout: spec.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, connectionTimeout: DEFAULT_CONNECTION_TIMEOUT_MS, throwOnRequestTimeout: true },
+    });
     try {
       return await ConstructReferenceResolver.fromCloudFormationStack(cloudFormation, spec.stack);
     } catch (err) {
@@ -382,60 +410,13 @@ function hasCredentialsConfigured(): boolean {
   return Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
 }
 
-/** `--vcpus`, `--memory` and `--gpus` of `run --local` and `local serve`: what each compute environment of the local engine offers. */
-export const VCPUS_HELP = 'vCPUs each local compute environment may use (default: this host\'s cores)';
-/** Help of `--memory`. */
-export const MEMORY_HELP = 'memory each local compute environment may use, in MiB (default: this host\'s memory)';
-/** Help of `--gpus`. */
-export const GPUS_HELP = 'GPUs each local compute environment may hand out (default: 0)';
-
-/** The capacity flags as given: each `undefined` when not given. */
-export interface LocalCapacity {
-  /** `--vcpus`. @default - not given */
-  readonly vcpus?: number;
-  /** `--memory`, MiB. @default - not given */
-  readonly memoryMiB?: number;
-  /** `--gpus`. @default - not given */
-  readonly gpus?: number;
-}
-
-/**
- * Parses `--vcpus`, `--memory`, `--gpus` and the older `--local-vcpus`, `--local-memory`; an old
- * and a new name given different values is refused rather than one silently winning.
- */
-export function localCapacityOf(flags: { vcpus?: string; memory?: string; gpus?: string; localVcpus?: string; localMemory?: string }): LocalCapacity {
-  return {
-    vcpus: aliased('--vcpus', flags.vcpus, '--local-vcpus', flags.localVcpus),
-    memoryMiB: aliased('--memory', flags.memory, '--local-memory', flags.localMemory),
-    gpus: wholeNumber('--gpus', flags.gpus),
-  };
-}
-
-/** The engine's `hostCapacity` for the flags given, this host's cores and memory filling in the rest; `undefined` when none was given. */
-export function hostCapacityOf(capacity: LocalCapacity): { vcpus: number; memoryMiB: number; gpus: number } | undefined {
-  if (capacity.vcpus === undefined && capacity.memoryMiB === undefined && capacity.gpus === undefined) return undefined;
-  return {
-    vcpus: capacity.vcpus ?? os.cpus().length,
-    memoryMiB: capacity.memoryMiB ?? Math.floor(os.totalmem() / (1024 * 1024)),
-    gpus: capacity.gpus ?? 0,
-  };
-}
-
-function aliased(flag: string, text: string | undefined, oldFlag: string, oldText: string | undefined): number | undefined {
-  const value = positiveInteger(flag, text);
-  const old = positiveInteger(oldFlag, oldText);
-  if (value !== undefined && old !== undefined && value !== old) {
-    throw new CliError(`${flag} ${value} and ${oldFlag} ${old} name the same setting; give one of them`);
-  }
-  return value ?? old;
-}
-
-function wholeNumber(flag: string, text: string | undefined): number | undefined {
+function requestTimeoutOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^(0|[1-9]\d*)$/.test(text)) {
-    throw new CliError(`${flag} must be a whole number, 0 or more; got '${text}'`);
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds * 1000 >= 1)) {
+    throw new CliError(`--request-timeout must be a number of seconds above 0, such as 30 or 2.5; got '${text}'`);
   }
-  return Number(text);
+  return Math.round(seconds * 1000);
 }
 
 function readableTemplate(file: string): string {
@@ -446,26 +427,6 @@ function readableTemplate(file: string): string {
     throw new CliError(`--template ${file}: cannot read the file; expected a synthesized template such as cdk.out/<Stack>.template.json`);
   }
   return resolved;
-}
-
-/** The `--launcher` help, shared by `local serve`. */
-export const LAUNCHER_HELP = 'how the local engine runs jobs: container (docker or podman, the job\'s image), process (on this host), or auto (containers when a runtime answers) (default: BATCHKIT_LAUNCHER, else auto)';
-
-/** Checks a `--launcher` value. */
-export function launcherKindOf(text: string | undefined): LauncherKind | undefined {
-  if (text === undefined) return undefined;
-  if (!(LAUNCHER_KINDS as readonly string[]).includes(text)) {
-    throw new CliError(`--launcher must be ${LAUNCHER_KINDS.join(', ')}; got '${text}'`);
-  }
-  return text as LauncherKind;
-}
-
-function positiveInteger(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^[1-9]\d*$/.test(text)) {
-    throw new CliError(`${flag} must be a whole number above 0; got '${text}'`);
-  }
-  return Number(text);
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {

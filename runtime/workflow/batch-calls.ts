@@ -3,7 +3,8 @@
  * through the SDK's `BatchClient` whether it points at AWS or at the local engine's server.
  */
 import {
-  BatchClient, BatchClientConfig, CancelJobCommand, DescribeJobDefinitionsCommand, DescribeJobsCommand, JobDetail,
+  BatchClient, BatchClientConfig, CancelJobCommand, DescribeJobDefinitionsCommand, DescribeJobDefinitionsRequest, DescribeJobQueuesCommand,
+  DescribeJobsCommand, JobDefinition, JobDetail, JobQueueDetail,
   JobStatus, JobSummary, ListJobsCommand, RegisterJobDefinitionCommand, SubmitJobCommand, SubmitJobRequest, TerminateJobCommand,
 } from '@aws-sdk/client-batch';
 import { WorkflowConfigurationError } from './errors';
@@ -13,13 +14,46 @@ import { JOIN_JOB_COMMAND, JOIN_JOB_IMAGE, JOIN_JOB_MEMORY_MIB } from '../model/
 /** Batch's limit of ids per DescribeJobs call. */
 export const DESCRIBE_BATCH_SIZE = 100;
 
+/** How long one Batch request may take before it counts as lost, unless told otherwise. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** How long opening a connection to Batch may take, unless told otherwise. */
+export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+/** Time limits of each request a workflow client sends. */
+export interface RequestTimeouts {
+  /**
+   * Milliseconds from sending a request to its whole answer. A request past it is abandoned
+   * and handled as a lost answer: retried, and for SubmitJob looked up by name first.
+   * @default 30000
+   */
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds to open the connection. @default 5000 */
+  readonly connectionTimeoutMs?: number;
+}
+
 /**
  * A `BatchClient` suited to the runtime: the SDK's own retries are off (`maxAttempts: 1`)
  * because SubmitJob is not idempotent: an SDK retry after a dropped connection can create a
- * second job. The runtime retries itself, and finds out first whether the job exists.
+ * second job. The runtime retries itself, and finds out first whether the job exists. Every
+ * request has a time limit: an endpoint that keeps the connection open and never answers
+ * must not hold a run forever.
+ * @throws WorkflowConfigurationError when a timeout is not a positive whole number of milliseconds
  */
-export function createWorkflowBatchClient(config: BatchClientConfig = {}): BatchClient {
-  return new BatchClient({ ...config, maxAttempts: 1 });
+export function createWorkflowBatchClient(config: BatchClientConfig = {}, timeouts: RequestTimeouts = {}): BatchClient {
+  const requestTimeout = checkedTimeout('requestTimeoutMs', timeouts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const connectionTimeout = checkedTimeout('connectionTimeoutMs', timeouts.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS);
+  return new BatchClient({
+    ...config,
+    maxAttempts: 1,
+    requestHandler: config.requestHandler ?? { requestTimeout, connectionTimeout, throwOnRequestTimeout: true },
+  });
+}
+
+function checkedTimeout(field: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new WorkflowConfigurationError(`${field} must be a whole number of milliseconds above 0, got ${value}`);
+  }
+  return value;
 }
 
 /**
@@ -47,6 +81,29 @@ export interface BatchCallOptions {
   readonly onRetry: (operation: string, attempt: number, delayMs: number, err: unknown) => void;
   /** Stops retries and waits. @default - never */
   readonly signal?: AbortSignal;
+  /**
+   * How long a job whose SubmitJob answer was lost may stay missing from ListJobs before it
+   * is taken as never created (see `lostAnswerLookups`).
+   * @default 0 (one lookup)
+   */
+  readonly consistencyWindowMs?: number;
+}
+
+/** Spacing of the ListJobs lookups after a lost SubmitJob answer. */
+export const LOST_ANSWER_LOOKUP_INTERVAL_MS = 1000;
+
+/**
+ * The delays before each ListJobs lookup of a job whose SubmitJob answer was lost: one at
+ * once, then one every `LOST_ANSWER_LOOKUP_INTERVAL_MS` (the last one shorter) until the
+ * window has passed, so a listing that lags the submission by less than the window still
+ * finds the job.
+ */
+export function lostAnswerLookupDelaysMs(consistencyWindowMs: number): number[] {
+  const delays = [0];
+  for (let waited = 0; waited < consistencyWindowMs; waited += LOST_ANSWER_LOOKUP_INTERVAL_MS) {
+    delays.push(Math.min(LOST_ANSWER_LOOKUP_INTERVAL_MS, consistencyWindowMs - waited));
+  }
+  return delays;
 }
 
 /** Batch calls with retries, rate limit and call counts. */
@@ -65,19 +122,40 @@ export class BatchCalls {
    */
   async submitJob(request: SubmitJobRequest): Promise<{ jobId: string; jobArn?: string; reconciled: boolean }> {
     let reconciled = false;
+    let sentAt = 0;
     const result = await callWithRetry(async () => {
       await this.limiter.acquire(this.options.signal);
+      sentAt = this.options.services.now();
       const response = await this.send('SubmitJob', () => this.options.client.send(new SubmitJobCommand(request), { abortSignal: this.options.signal }));
       return { jobId: response.jobId!, jobArn: response.jobArn };
     }, {
       ...this.retryOptions('SubmitJob'),
       reconcile: async () => {
-        const found = await this.findJobByName(request.jobQueue!, request.jobName!);
+        const found = await this.findLostJob(request.jobQueue!, request.jobName!, sentAt);
         reconciled = found !== undefined;
         return found ? { jobId: found.jobId!, jobArn: found.jobArn } : undefined;
       },
     });
     return { ...result, reconciled };
+  }
+
+  /**
+   * The job of a SubmitJob whose answer was lost, looked up by name until it is listed or the
+   * consistency window, counted from when SubmitJob was sent, has passed: ListJobs may not
+   * list a job created a moment ago.
+   */
+  async findLostJob(jobQueue: string, jobName: string, sentAt: number): Promise<JobSummary | undefined> {
+    const window = Math.max(0, sentAt + (this.options.consistencyWindowMs ?? 0) - this.options.services.now());
+    for (const delayMs of lostAnswerLookupDelaysMs(window)) {
+      if (delayMs > 0) {
+        await this.options.services.sleep(delayMs, this.options.signal);
+      }
+      const found = await this.findJobByName(jobQueue, jobName);
+      if (found) {
+        return found;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -107,6 +185,40 @@ export class BatchCalls {
     }
     const response = await this.retried('DescribeJobs', () => this.options.client.send(new DescribeJobsCommand({ jobs: [...jobIds] }), { abortSignal: this.options.signal }));
     return response.jobs ?? [];
+  }
+
+  /** The queues among up to 100 names or ARNs; unknown ones are missing from the answer. */
+  async describeJobQueues(jobQueues: readonly string[]): Promise<JobQueueDetail[]> {
+    const found: JobQueueDetail[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const response = await this.retried('DescribeJobQueues', () => this.options.client.send(new DescribeJobQueuesCommand({
+        jobQueues: [...jobQueues], nextToken,
+      }), { abortSignal: this.options.signal }));
+      found.push(...response.jobQueues ?? []);
+      nextToken = response.nextToken;
+      if (!nextToken) {
+        break;
+      }
+    }
+    return found;
+  }
+
+  /** Job definitions matching a DescribeJobDefinitions request, every page. */
+  async describeJobDefinitions(request: Omit<DescribeJobDefinitionsRequest, 'nextToken'>): Promise<JobDefinition[]> {
+    const found: JobDefinition[] = [];
+    let nextToken: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const response = await this.retried('DescribeJobDefinitions', () => this.options.client.send(new DescribeJobDefinitionsCommand({
+        ...request, nextToken,
+      }), { abortSignal: this.options.signal }));
+      found.push(...response.jobDefinitions ?? []);
+      nextToken = response.nextToken;
+      if (!nextToken) {
+        break;
+      }
+    }
+    return found;
   }
 
   /** Ids of the FAILED children of an array job. */

@@ -111,6 +111,41 @@ export class WaitAbortedError extends Error {
   }
 }
 
+/** Tracking reached its deadline (`PollOptions.deadlineMs`) before the run ended; its jobs keep going on Batch. */
+export class TrackDeadlineError extends Error {
+  /** Always `TrackDeadlineError`. */
+  public readonly name = 'TrackDeadlineError';
+  /** Waiting again (or resuming) picks the run up. */
+  public readonly retryable = true;
+  /** The run concerned. */
+  public readonly runId: string;
+  /** Step jobs still open at the deadline. */
+  public readonly openJobs: number;
+  constructor(runId: string, deadlineMs: number, openJobs: number) {
+    super(`run '${runId}' did not end within the ${deadlineMs} ms deadline: ${openJobs} job${openJobs === 1 ? '' : 's'} still open; they keep running and 'resume' picks the run up again`);
+    this.runId = runId;
+    this.openJobs = openJobs;
+  }
+}
+
+/** A run's submission failed for good; the run is journalled FAILED with this reason. */
+export class SubmissionFailedError extends Error {
+  /** Always `SubmissionFailedError`. */
+  public readonly name = 'SubmissionFailedError';
+  /** Whether trying again later could succeed (the cause was throttling, 5xx or the network). */
+  public readonly retryable: boolean;
+  /** The run concerned. */
+  public readonly runId: string;
+  /** What made submission fail. */
+  public readonly cause: unknown;
+  constructor(runId: string, cause: unknown) {
+    super(`submission of run '${runId}' failed, nothing more is submitted and the run is FAILED: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.runId = runId;
+    this.cause = cause;
+    this.retryable = (cause as { retryable?: boolean } | undefined)?.retryable === true;
+  }
+}
+
 function formatIssues(issues: readonly ValidationIssue[]): string {
   const lines = issues.map((issue) => {
     const where = issue.location

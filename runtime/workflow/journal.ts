@@ -15,6 +15,14 @@ export type RunState = 'SUBMITTING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANC
 
 /** Where a run's jobs went, so a later process can talk to the same place. */
 export interface RunTarget {
+  /**
+   * `local`: the engine inside the following process, on `dataDir`; `endpoint`: a Batch-compatible
+   * URL; `aws`: AWS Batch in `region`.
+   * @default - not recorded (runs started by older versions, or through the API without it)
+   */
+  readonly kind?: 'local' | 'endpoint' | 'aws';
+  /** Data directory of the local engine (absolute). @default - not local */
+  readonly dataDir?: string;
   /** Endpoint URL of the Batch API, when not AWS's default. @default - AWS Batch in `region` */
   readonly endpoint?: string;
   /** AWS region. @default - unknown */
@@ -47,6 +55,10 @@ export interface RunRecord {
   readonly updatedAt: number;
   /** When the run ended (ms since the epoch). @default - still running */
   readonly finishedAt?: number;
+  /** Why the run ended as it did, when not from its jobs alone (e.g. its submission failed). @default - none */
+  readonly statusReason?: string;
+  /** How many times failed steps were run again (`resume --retry-failed`). */
+  readonly retryRound: number;
 }
 
 /** One job of a run: a step's job or a join job. */
@@ -139,6 +151,12 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_run ON events (run_id, seq);
 `;
 
+/** Columns added after the first release, added to older journals when they are opened. */
+const ADDED_RUN_COLUMNS: ReadonlyArray<[string, string]> = [
+  ['status_reason', 'TEXT'],
+  ['retry_round', 'INTEGER NOT NULL DEFAULT 0'],
+];
+
 type Row = Record<string, unknown>;
 
 /** A journal directory opened for reading and writing. Close it when done. */
@@ -152,6 +170,12 @@ export class Journal {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     db.exec(SCHEMA);
+    const columns = new Set((db.pragma('table_info(runs)') as Array<{ name: string }>).map((c) => c.name));
+    for (const [name, type] of ADDED_RUN_COLUMNS) {
+      if (!columns.has(name)) {
+        db.exec(`ALTER TABLE runs ADD COLUMN ${name} ${type}`);
+      }
+    }
     return new Journal(db, dir);
   }
 
@@ -160,7 +184,7 @@ export class Journal {
   private constructor(private readonly db: Database.Database, public readonly dir: string) {}
 
   /** Stores a new run. */
-  createRun(run: Omit<RunRecord, 'updatedAt' | 'cancelRequested' | 'finishedAt'>): void {
+  createRun(run: Omit<RunRecord, 'updatedAt' | 'cancelRequested' | 'finishedAt' | 'statusReason' | 'retryRound'>): void {
     this.statement(`INSERT INTO runs (run_id, workflow_name, workflow_json, references_json, options_json, target_json, status, owner_pid, created_at, updated_at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(run.runId, run.workflowName, run.workflowJson, JSON.stringify(run.references),
       run.optionsJson, JSON.stringify(run.target), run.status, run.ownerPid ?? null, run.createdAt, run.createdAt);
@@ -184,9 +208,39 @@ export class Journal {
       .run(status, now, final ? 1 : 0, now, runId);
   }
 
+  /** Ends a run FAILED for a reason of its own (its submission failed), kept for `status`. */
+  failRun(runId: string, reason: string, now: number): void {
+    this.statement('UPDATE runs SET status = ?, status_reason = ?, updated_at = ?, finished_at = ? WHERE run_id = ?')
+      .run('FAILED', reason, now, now, runId);
+  }
+
+  /**
+   * Prepares steps to run again as new jobs (`resume --retry-failed`): forgets their jobs and
+   * failures, moves the run to the next retry round (new job names) and back to SUBMITTING.
+   * @returns the new retry round
+   */
+  forgetStepsForRetry(runId: string, steps: ReadonlySet<string>, now: number): number {
+    let round = 0;
+    this.transaction(() => {
+      for (const step of steps) {
+        this.statement('DELETE FROM jobs WHERE run_id = ? AND step = ?').run(runId, step);
+        this.statement('DELETE FROM failures WHERE run_id = ? AND step = ?').run(runId, step);
+      }
+      this.statement(`UPDATE runs SET status = 'SUBMITTING', status_reason = NULL, cancel_requested = 0, finished_at = NULL,
+        retry_round = retry_round + 1, updated_at = ? WHERE run_id = ?`).run(now, runId);
+      round = this.getRun(runId)!.retryRound;
+    });
+    return round;
+  }
+
   /** Marks a run as cancelled by the user, so its tracker reports CANCELLED rather than FAILED. */
   requestCancel(runId: string, now: number): void {
     this.statement('UPDATE runs SET cancel_requested = 1, updated_at = ? WHERE run_id = ?').run(now, runId);
+  }
+
+  /** Records where the run's jobs are reached now (a resumed local run has a new server). */
+  setTarget(runId: string, target: RunTarget, now: number): void {
+    this.statement('UPDATE runs SET target_json = ?, updated_at = ? WHERE run_id = ?').run(JSON.stringify(target), now, runId);
   }
 
   /** Records which process now owns the run. */
@@ -286,6 +340,8 @@ function toRun(r: Row): RunRecord {
     createdAt: r.created_at as number,
     updatedAt: r.updated_at as number,
     finishedAt: optionalNumber(r.finished_at),
+    statusReason: optionalString(r.status_reason),
+    retryRound: optionalNumber(r.retry_round) ?? 0,
   };
 }
 

@@ -3,10 +3,22 @@
  * reports every issue at its file, line and column.
  */
 import * as fs from 'fs';
-import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Scalar } from 'yaml';
 import { SourceLocation, ValidationIssue, WorkflowValidationError } from './errors';
 import { Workflow } from './model';
 import { validateWorkflow } from './validate';
+
+// Where each value of a loaded workflow is in its file, for problems found after validation
+// (a queue that does not exist at the target); kept beside the workflow, not in it.
+const SOURCE_LOCATIONS = new WeakMap<Workflow, (path: ReadonlyArray<string | number>) => SourceLocation>();
+
+/**
+ * Where the value at `path` of a workflow loaded from a file is, as `file:line:col` data.
+ * @returns undefined for workflows defined in code
+ */
+export function workflowSourceLocation(workflow: Workflow, path: ReadonlyArray<string | number>): SourceLocation | undefined {
+  return SOURCE_LOCATIONS.get(workflow)?.(path);
+}
 
 /**
  * Reads and validates a workflow file.
@@ -41,14 +53,16 @@ export function parseWorkflow(text: string, file: string): Workflow {
     })));
   }
   try {
-    return validateWorkflow(doc.toJS({ maxAliasCount: 100 }));
+    const workflow = validateWorkflow(doc.toJS({ maxAliasCount: 100 }));
+    SOURCE_LOCATIONS.set(workflow, (path) => locate(offsetOf(doc.contents, path)));
+    return workflow;
   } catch (err) {
     if (!(err instanceof WorkflowValidationError)) {
       throw err;
     }
     const located: ValidationIssue[] = err.issues.map((issue) => {
       const offset = offsetOf(doc.contents, issue.path);
-      return { ...issue, location: locate(offset) };
+      return { ...issue, message: issue.message + yamlTypingHint(issue.message, nodeAt(doc.contents, issue.path)), location: locate(offset) };
     });
     throw new WorkflowValidationError(located);
   }
@@ -86,6 +100,35 @@ function offsetOf(root: unknown, path: ReadonlyArray<string | number>): number {
     offset = rangeStart(next, offset);
   }
   return offset;
+}
+
+/** The node at `path`, or undefined when something on the way is missing. */
+function nodeAt(root: unknown, path: ReadonlyArray<string | number>): unknown {
+  let node = root;
+  for (const segment of path) {
+    if (isMap(node)) {
+      node = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment))?.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = node.items[segment];
+    } else {
+      return undefined;
+    }
+  }
+  return node;
+}
+
+/**
+ * YAML reads unquoted `true`, `1.0` or `null` as a boolean, number or null; where text was
+ * expected (a command, an environment value) the author wrote text, so the issue says why.
+ */
+function yamlTypingHint(message: string, node: unknown): string {
+  if (!/\bstrings?\b/.test(message)) return '';
+  const scalars = isSeq(node) ? node.items : [node];
+  const typed = scalars.find((item): item is Scalar => isScalar(item) && item.type === 'PLAIN' && typeof item.value !== 'string');
+  if (!typed) return '';
+  const kind = typed.value === null ? 'null' : typeof typed.value === 'number' ? 'a number' : 'a boolean';
+  const text = typed.source ?? String(typed.value);
+  return `; YAML read ${text} as ${kind}: quote it ('${text}') to pass the text`;
 }
 
 function rangeStart(node: unknown, fallback = 0): number {

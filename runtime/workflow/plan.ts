@@ -123,6 +123,7 @@ function topologicalOrder(steps: readonly WorkflowStep[]): WorkflowStep[] {
 }
 
 /** The Batch job name of a planned job in a run: `<runId>__<key>`, unique per run and step. */
-export function jobNameFor(runId: string, key: string): string {
-  return `${runId}${NAME_SEPARATOR}${key}`;
+export function jobNameFor(runId: string, key: string, retryRound = 0): string {
+  // A step run again after `resume --retry-failed` needs a new name: the old job keeps its own.
+  return `${runId}${NAME_SEPARATOR}${key}${retryRound > 0 ? `${NAME_SEPARATOR}r${retryRound}` : ''}`;
 }

@@ -53,6 +53,8 @@ export interface RunStatusReport {
   readonly updatedAt: number;
   /** @default - still running */
   readonly finishedAt?: number;
+  /** Why the run ended as it did, when its jobs alone do not say (e.g. its submission failed). @default - none */
+  readonly statusReason?: string;
   /** Every step, in definition order. */
   readonly steps: readonly StepReport[];
   /** Steps per status. */
@@ -120,7 +122,7 @@ export function buildRunReport(journal: Journal, runId: string): RunStatusReport
   }
   return {
     runId, workflowName: run.workflowName, status: run.status, target: run.target,
-    createdAt: run.createdAt, updatedAt: run.updatedAt, finishedAt: run.finishedAt,
+    createdAt: run.createdAt, updatedAt: run.updatedAt, finishedAt: run.finishedAt, statusReason: run.statusReason,
     steps, stepCounts, jobCounts, failures,
   };
 }

@@ -34,3 +34,36 @@ export async function describeTarget(client: BatchClient): Promise<RunTarget> {
   const url = endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}${endpoint.path === '/' ? '' : endpoint.path ?? ''}` : undefined;
   return { region, endpoint: url };
 }
+
+/** A target in words, for messages: `the local engine on DIR`, `endpoint URL`, `AWS Batch in REGION`. */
+export function targetDescription(target: RunTarget): string {
+  const kind = kindOf(target);
+  if (kind === 'local') {
+    return `the local engine on ${target.dataDir ?? 'its data directory'}`;
+  }
+  return kind === 'endpoint' ? `endpoint ${target.endpoint}` : `AWS Batch${target.region ? ` in ${target.region}` : ''}`;
+}
+
+/**
+ * Why `given` is not the target a run recorded, or undefined when it is (or cannot be told: one
+ * side is a local engine and the other an endpoint of unknown kind, which may be that engine's
+ * server, whose port changes each time).
+ */
+export function targetConflict(recorded: RunTarget, given: RunTarget): string | undefined {
+  if ((recorded.kind === 'local' && given.kind === undefined) || (given.kind === 'local' && recorded.kind === undefined)) {
+    return undefined;
+  }
+  const same = kindOf(recorded) === kindOf(given) && (
+    kindOf(recorded) === 'local' ? recorded.dataDir === given.dataDir
+      : kindOf(recorded) === 'endpoint' ? trimSlash(recorded.endpoint) === trimSlash(given.endpoint)
+        : recorded.region === undefined || given.region === undefined || recorded.region === given.region);
+  return same ? undefined : `was started against ${targetDescription(recorded)}, not ${targetDescription(given)}`;
+}
+
+function kindOf(target: RunTarget): 'local' | 'endpoint' | 'aws' {
+  return target.kind ?? (target.endpoint ? 'endpoint' : 'aws');
+}
+
+function trimSlash(url: string | undefined): string | undefined {
+  return url?.replace(/\/+$/, '');
+}

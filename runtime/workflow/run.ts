@@ -3,20 +3,23 @@
  * CLI (`batchkit run/status/watch/resume/cancel`) is built on. One code path for AWS Batch
  * and the local engine: everything goes through the SDK's `BatchClient`.
  */
-import { setMaxListeners } from 'events';
 import { BatchClient } from '@aws-sdk/client-batch';
-import { assertNoSdkRetries, BatchCalls } from './batch-calls';
-import { describeError, RunNotFoundError, WaitAbortedError, WorkflowConfigurationError } from './errors';
-import { RunEvent, RunEventListener, WorkflowEventPublisher, workflowStateChangeOf } from './events';
+import { assertNoSdkRetries } from './batch-calls';
+import { describeError, RunNotFoundError, WorkflowConfigurationError } from './errors';
+import { RunEventListener, WorkflowEventPublisher } from './events';
 import { Journal, RunRecord, RunTarget } from './journal';
 import { Workflow } from './model';
 import { planWorkflow } from './plan';
+import { PollOptions, resolvePollOptions } from './poll-timing';
+import { findMissingReferences, missingReferencesError } from './reference-check';
 import { buildRunReport, RunStatusReport } from './report';
-import { DirectReferenceResolver, ReferenceKind, ReferenceResolver, referenceKey, resolveAll } from './resolver';
+import { DirectReferenceResolver, ReferenceKind, ReferenceResolver, resolveAll } from './resolver';
 import { BackoffOptions, RuntimeServices, SYSTEM_SERVICES } from './retry';
-import { SubmitHooks, submitPlan } from './submit';
-import { FailurePolicy, isJobFinished, pollOnce, PollOptions, stopRemainingJobs, trackUntilDone } from './track';
-import { checkRunId, describeTarget, newRunId } from './run-identity';
+import { prepareRetryOfFailedSteps } from './retry-failed';
+import { callsFor, isFinal, launch, parentsOf } from './run-launch';
+import { checkRunId, describeTarget, newRunId, targetConflict, targetDescription } from './run-identity';
+import { SubmitHooks } from './submit';
+import { FailurePolicy, isJobFinished, pollOnce, stopRemainingJobs, trackUntilDone } from './track';
 import { validateWorkflow } from './validate';
 
 /** Options shared by everything that talks to Batch for a run. */
@@ -29,7 +32,16 @@ export interface RunConnectionOptions {
   readonly services?: Partial<RuntimeServices>;
   /** Retries of Batch calls. @default - 8 attempts, 200 ms doubling to 20 s, jittered */
   readonly backoff?: BackoffOptions;
+  /**
+   * How long a job may stay missing from ListJobs after its SubmitJob: after a SubmitJob whose
+   * answer was lost (timeout, dropped connection, 5xx), the job is looked up by name at once
+   * and then every second until this window has passed, before it is submitted again.
+   * @default - 5000 on AWS (a target without an endpoint), 0 with an endpoint (the local engine lists a job as soon as it exists)
+   */
+  readonly consistencyWindowMs?: number;
 }
+
+
 
 /** Options of a run that survive in the journal (resume reuses them unless overridden). */
 export interface RunBehaviourOptions {
@@ -57,8 +69,17 @@ export interface RunOptions extends RunConnectionOptions, RunBehaviourOptions {
   readonly publisher?: WorkflowEventPublisher;
   /** Hooks around each SubmitJob (tests use them to crash at exact points). @default - none */
   readonly hooks?: SubmitHooks;
-  /** Where the jobs go, as recorded in the journal. @default - read from the client's endpoint and region */
+  /**
+   * Where the jobs go, as recorded in the journal; `resumeRun` refuses a target that differs
+   * from the recorded one.
+   * @default - read from the client's endpoint and region
+   */
   readonly target?: RunTarget;
+  /**
+   * Called with an error a listener (`onEvent`) threw; the run goes on either way.
+   * @default - one line on stderr
+   */
+  readonly onListenerError?: (error: unknown) => void;
 }
 
 /** Options of `startRun`. */
@@ -70,6 +91,22 @@ export interface StartRunOptions extends RunOptions {
    * @default - `<workflow name>-<UTC time>-<random>`
    */
   readonly runId?: string;
+  /**
+   * Called once the run is journalled, before its first SubmitJob (the CLI remembers the
+   * run's target there). If it throws, the run ends FAILED with nothing submitted.
+   * @default - none
+   */
+  readonly onRunCreated?: (runId: string) => void;
+}
+
+/** Options of `resumeRun`. */
+export interface ResumeRunOptions extends RunOptions {
+  /**
+   * Run again, as new jobs, every step that FAILED (failed, cancelled, or interrupted with
+   * the local engine) and every step depending on one; steps that succeeded are kept.
+   * @default false
+   */
+  readonly retryFailed?: boolean;
 }
 
 /** A run being submitted and tracked by this process. */
@@ -98,6 +135,7 @@ export interface RunHandle {
 export async function startRun(workflow: Workflow, options: StartRunOptions): Promise<RunHandle> {
   await assertNoSdkRetries(options.client);
   const services = { ...SYSTEM_SERVICES, ...options.services };
+  resolvePollOptions(options.poll ?? {});
   const plan = planWorkflow(workflow);
   const wanted: Array<{ kind: ReferenceKind; reference: string }> = plan.jobs.flatMap((j) => [
     { kind: 'jobQueue' as const, reference: j.jobQueue }, { kind: 'jobDefinition' as const, reference: j.jobDefinition },
@@ -105,6 +143,16 @@ export async function startRun(workflow: Workflow, options: StartRunOptions): Pr
   const references = await resolveAll(options.resolver ?? new DirectReferenceResolver(), wanted);
   const runId = options.runId ?? newRunId(workflow.name, services);
   checkRunId(runId);
+  const target = options.target ?? await describeTarget(options.client);
+  const checkCalls = callsFor(options, services, target, () => undefined, runId);
+  // A join job definition the run registers itself need not exist yet, unless a step uses it too.
+  const registersJoin = options.registerJoinJobDefinition === true && !workflow.joinJobDefinition.includes(':');
+  const registeredLater = (w: { kind: ReferenceKind; reference: string }) => registersJoin && w.kind === 'jobDefinition'
+    && w.reference === workflow.joinJobDefinition && !plan.jobs.some((j) => j.kind === 'step' && j.jobDefinition === w.reference);
+  const missing = await findMissingReferences(checkCalls, wanted.filter((w) => !registeredLater(w)), references);
+  if (missing.length > 0) {
+    throw missingReferencesError(workflow, missing, targetDescription(target));
+  }
   const journal = Journal.open(options.journalDir);
   try {
     if (journal.getRun(runId)) {
@@ -116,14 +164,19 @@ export async function startRun(workflow: Workflow, options: StartRunOptions): Pr
     };
     journal.createRun({
       runId, workflowName: workflow.name, workflowJson: JSON.stringify(workflow.definition), references,
-      optionsJson: JSON.stringify(behaviour), target: options.target ?? await describeTarget(options.client),
-      status: 'SUBMITTING', ownerPid: process.pid, createdAt: services.now(),
+      optionsJson: JSON.stringify(behaviour), target, status: 'SUBMITTING', ownerPid: process.pid, createdAt: services.now(),
     });
+    try {
+      options.onRunCreated?.(runId);
+    } catch (err) {
+      journal.failRun(runId, `the run could not start: ${describeError(err)}`, services.now());
+      throw err;
+    }
   } catch (err) {
     journal.close();
     throw err;
   }
-  return launch(journal, runId, workflow, references, options, services, false);
+  return launch(journal, runId, workflow, references, { ...options, target }, services, false);
 }
 
 /**
@@ -131,7 +184,7 @@ export async function startRun(workflow: Workflow, options: StartRunOptions): Pr
  * by the job's unique name, submits only what was never submitted, and tracks to the end.
  * @throws RunNotFoundError, WorkflowConfigurationError when another live process owns the run
  */
-export async function resumeRun(runId: string, options: RunOptions): Promise<RunHandle> {
+export async function resumeRun(runId: string, options: ResumeRunOptions): Promise<RunHandle> {
   await assertNoSdkRetries(options.client);
   const services = { ...SYSTEM_SERVICES, ...options.services };
   const journal = Journal.open(options.journalDir);
@@ -140,13 +193,26 @@ export async function resumeRun(runId: string, options: RunOptions): Promise<Run
     if (!run) {
       throw new RunNotFoundError(runId, options.journalDir);
     }
+    const given = options.target ?? await describeTarget(options.client);
+    const conflict = targetConflict(run.target, given);
+    if (conflict) {
+      throw new WorkflowConfigurationError(`run '${runId}' ${conflict}; resume it against its own target`);
+    }
     if (run.ownerPid !== undefined && run.ownerPid !== process.pid && isAlive(run.ownerPid)) {
       throw new WorkflowConfigurationError(`run '${runId}' is still owned by live process ${run.ownerPid}; stop it first, two processes submitting one run could duplicate jobs`);
     }
     journal.setOwner(runId, process.pid, services.now());
+    if (options.target) {
+      journal.setTarget(runId, { ...run.target, ...options.target }, services.now());
+    }
     const stored = JSON.parse(run.optionsJson) as RunBehaviourOptions;
-    const merged: RunOptions = { ...stored, ...definedOnly(options), client: options.client, journalDir: options.journalDir };
-    return launch(journal, runId, validateWorkflow(JSON.parse(run.workflowJson)), run.references, merged, services, true);
+    const merged: RunOptions = { ...stored, ...definedOnly(options), client: options.client, journalDir: options.journalDir, target: journal.getRun(runId)!.target };
+    const workflow = validateWorkflow(JSON.parse(run.workflowJson));
+    if (options.retryFailed) {
+      const calls = callsFor(merged, services, run.target, () => undefined, runId);
+      await prepareRetryOfFailedSteps({ journal, calls, runId, workflow, services, parentsOf: parentsOf(run) });
+    }
+    return launch(journal, runId, workflow, run.references, merged, services, true);
   } catch (err) {
     journal.close();
     throw err;
@@ -164,7 +230,7 @@ export async function runStatus(runId: string, options: { journalDir: string; cl
     const run = requireRun(journal, runId, options.journalDir);
     if (options.client && !isFinal(run)) {
       const services = { ...SYSTEM_SERVICES, ...options.services };
-      const calls = callsFor(options.client, services, {}, () => undefined, runId);
+      const calls = callsFor({ client: options.client }, services, run.target, () => undefined, runId);
       await pollOnce({ runId, journal, calls, services, emit: () => undefined, failurePolicy: 'batch-default', poll: {}, parentsOf: parentsOf(run) });
       finishIfDone(journal, runId, services.now());
     }
@@ -214,7 +280,7 @@ export async function cancelRun(runId: string, options: CancelRunOptions): Promi
       return buildRunReport(journal, runId)!;
     }
     journal.requestCancel(runId, services.now());
-    const calls = callsFor(options.client, services, {}, () => undefined, runId);
+    const calls = callsFor({ client: options.client }, services, run.target, () => undefined, runId);
     const terminate = options.terminate !== false;
     await stopRemainingJobs(journal, calls, runId, terminate ? 'terminate' : 'cancel', options.reason ?? 'batchkit: run cancelled');
     const track = {
@@ -243,94 +309,6 @@ export function listRuns(journalDir: string): RunRecord[] {
   }
 }
 
-function launch(journal: Journal, runId: string, workflow: Workflow, references: Readonly<Record<string, string>>, options: RunOptions,
-  services: RuntimeServices, resumed: boolean): RunHandle {
-  const publishing: Array<Promise<void>> = [];
-  const emit = (event: RunEvent) => {
-    if (event.type !== 'poll') {
-      journal.appendEvent(runId, services.now(), event);
-    }
-    try {
-      options.onEvent?.(event);
-    } catch {
-      // A listener's bug must not stop the run.
-    }
-    const detail = workflowStateChangeOf(event, workflow.name);
-    if (detail && options.publisher) {
-      publishing.push(options.publisher.publish(detail).catch((err) => emit({ type: 'publish-failed', runId, error: describeError(err) })));
-    }
-  };
-  // Aborted by close(), or by wait()'s signal: submission stops between jobs; resume completes it.
-  const stopping = new AbortController();
-  // Every concurrent submit, backoff and poll sleep listens on this one signal: more than
-  // Node's default of 10 listeners is expected, not a leak (each sleep removes its own).
-  setMaxListeners(0, stopping.signal);
-  const calls = callsFor(options.client, services, options.backoff ?? {}, emit, runId, options.submitsPerSecond, stopping.signal);
-  const plan = planWorkflow(workflow);
-  const alreadyEnded = isFinal(journal.getRun(runId)!);
-  if (!alreadyEnded) {
-    emit({ type: 'run-started', runId, workflowName: workflow.name, resumed });
-  }
-  const submitted = (async () => {
-    const joinDefinition = references[referenceKey('jobDefinition', workflow.joinJobDefinition)];
-    // Only a bare name can be registered; an ARN or name:revision names one that must exist.
-    if (!alreadyEnded && options.registerJoinJobDefinition && plan.joinJobCount > 0 && !joinDefinition.includes(':')) {
-      await calls.ensureJoinJobDefinition(joinDefinition);
-    }
-    await submitPlan({
-      runId, workflow, plan, references, journal, calls, now: services.now, emit,
-      concurrency: options.submitConcurrency ?? 8, hooks: options.hooks,
-      isCancelled: () => journal.getRun(runId)?.cancelRequested === true, signal: stopping.signal,
-    });
-    if (journal.getRun(runId)?.cancelRequested) {
-      // A job in flight when the run was cancelled escaped cancelRun's sweep.
-      await stopRemainingJobs(journal, calls, runId, 'terminate', 'batchkit: run cancelled');
-    } else if (journal.getRun(runId)?.status === 'SUBMITTING') {
-      journal.setRunStatus(runId, 'RUNNING', services.now());
-    }
-  })();
-  submitted.catch(() => undefined);
-  return {
-    runId,
-    submitted,
-    status: () => buildRunReport(journal, runId)!,
-    close: () => {
-      stopping.abort();
-      journal.close();
-    },
-    wait: async (signal?: AbortSignal) => {
-      const onAbort = () => stopping.abort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      try {
-        await submitted;
-        const run = journal.getRun(runId)!;
-        if (!isFinal(run)) {
-          const status = await trackUntilDone({
-            runId, journal, calls, services, emit, signal, parentsOf: parentsOf(run),
-            failurePolicy: options.failurePolicy ?? 'batch-default', poll: options.poll ?? {}, blockedReported: new Map(),
-          });
-          emit({ type: 'run-finished', runId, status });
-        }
-        await Promise.all(publishing);
-        return buildRunReport(journal, runId)!;
-      } catch (err) {
-        // Whatever was interrupted (a sleep, a call, a submission), the caller asked to stop.
-        throw signal?.aborted ? new WaitAbortedError(runId) : err;
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
-      }
-    },
-  };
-}
-
-function callsFor(client: BatchClient, services: RuntimeServices, backoff: BackoffOptions, emit: (e: RunEvent) => void, runId: string,
-  submitsPerSecond = 40, signal?: AbortSignal): BatchCalls {
-  return new BatchCalls({
-    client, services, backoff, submitsPerSecond, signal,
-    onRetry: (operation, attempt, delayMs, err) => emit({ type: 'retry', runId, operation, attempt, delayMs, error: describeError(err) }),
-  });
-}
-
 function finishIfDone(journal: Journal, runId: string, now: number): void {
   const jobs = journal.jobs(runId).filter((j) => j.kind === 'step');
   const run = journal.getRun(runId)!;
@@ -347,14 +325,6 @@ function requireRun(journal: Journal, runId: string, journalDir: string): RunRec
     throw new RunNotFoundError(runId, journalDir);
   }
   return run;
-}
-
-function parentsOf(run: RunRecord): Map<string, string[]> {
-  return new Map(validateWorkflow(JSON.parse(run.workflowJson)).steps.map((s) => [s.name, s.dependsOn.map((d) => d.step)]));
-}
-
-function isFinal(run: RunRecord): boolean {
-  return run.status === 'SUCCEEDED' || run.status === 'FAILED' || run.status === 'CANCELLED';
 }
 
 function isAlive(pid: number): boolean {

@@ -45,8 +45,10 @@ export interface SubmitContext {
   readonly concurrency: number;
   /** Hooks around SubmitJob. @default - none */
   readonly hooks?: SubmitHooks;
-  /** Whether the run was cancelled meanwhile (then nothing more is submitted). */
+  /** Whether the run was cancelled, or its failure policy stopped it, meanwhile (then nothing more is submitted). */
   readonly isCancelled: () => boolean;
+  /** How many times failed steps were run again (`resume --retry-failed`); new job names carry it. @default 0 */
+  readonly retryRound?: number;
   /** Stops submitting. @default - never */
   readonly signal?: AbortSignal;
 }
@@ -67,27 +69,36 @@ export async function submitPlan(ctx: SubmitContext): Promise<Map<string, string
     }
     const pending = wave.filter((job) => !ids.has(job.key));
     let next = 0;
+    let failure: { error: unknown } | undefined;
     const worker = async () => {
-      while (next < pending.length) {
+      while (next < pending.length && !failure) {
         throwIfAborted(ctx.signal, ctx.runId);
         if (ctx.isCancelled()) {
           return;
         }
         const job = pending[next++];
-        ids.set(job.key, await submitOne(ctx, job, steps.get(job.step)!, known.get(job.key), ids));
+        try {
+          ids.set(job.key, await submitOne(ctx, job, steps.get(job.step)!, known.get(job.key), ids));
+        } catch (error) {
+          // The other workers stop too: a submission that failed for good submits nothing more.
+          failure ??= { error };
+        }
       }
     };
     await Promise.all(Array.from({ length: Math.min(ctx.concurrency, pending.length) }, worker));
+    if (failure) {
+      throw failure.error;
+    }
   }
   return ids;
 }
 
 async function submitOne(ctx: SubmitContext, job: PlannedJob, step: WorkflowStep, journalled: JournalledJob | undefined, ids: Map<string, string>): Promise<string> {
-  const jobName = jobNameFor(ctx.runId, job.key);
+  const jobName = journalled?.jobName ?? jobNameFor(ctx.runId, job.key, ctx.retryRound);
   const jobQueue = ctx.references[referenceKey('jobQueue', job.jobQueue)];
   if (journalled) {
     // The intent was written but the id never was: the process died around SubmitJob.
-    const found = await ctx.calls.findJobByName(jobQueue, jobName);
+    const found = await ctx.calls.findLostJob(jobQueue, jobName, journalled.intentAt);
     if (found?.jobId) {
       record(ctx, job, jobName, found.jobId, found.jobArn, true);
       return found.jobId;

@@ -9,6 +9,8 @@ import { isTerminalStatus, JobStatus } from '../model/job-states';
 import { BatchCalls, DESCRIBE_BATCH_SIZE } from './batch-calls';
 import { RunEvent, WorkflowStatus } from './events';
 import { FailureRecord, Journal, JobObservation, JournalledJob } from './journal';
+import { TrackDeadlineError } from './errors';
+import { jitteredDelayMs, nextPollIntervalMs, PollOptions, resolvePollOptions } from './poll-timing';
 import { RuntimeServices, throwIfAborted } from './retry';
 
 /**
@@ -18,16 +20,6 @@ import { RuntimeServices, throwIfAborted } from './retry';
  * - `drain`: cancel every job that has not started at the first failure; running ones finish.
  */
 export type FailurePolicy = 'batch-default' | 'cancel-run' | 'drain';
-
-/** Poll timing. */
-export interface PollOptions {
-  /** Shortest interval between polls, used while jobs move. @default 2000 */
-  readonly minIntervalMs?: number;
-  /** Longest interval, reached while nothing changes. @default 30000 */
-  readonly maxIntervalMs?: number;
-  /** Growth of the interval after a poll that saw no change. @default 1.5 */
-  readonly growthFactor?: number;
-}
 
 /** Everything the tracker needs. */
 export interface TrackContext {
@@ -54,6 +46,44 @@ export interface TrackContext {
    * @default - none kept: blocked jobs are not looked for
    */
   readonly blockedReported?: Map<string, string>;
+  /** Applies the failure policy once; shared with the watch during submission. @default - a new one */
+  readonly policy?: FailurePolicyGuard;
+}
+
+/**
+ * Applies a run's failure policy at most once, whether the failure is seen while jobs are
+ * still being submitted or while the run is tracked.
+ */
+export class FailurePolicyGuard {
+  private triggeredBy?: string;
+
+  constructor(private readonly journal: Journal, private readonly calls: BatchCalls, private readonly runId: string, private readonly policy: FailurePolicy) {}
+
+  /** Whether the policy has stopped the run: nothing more may be submitted. */
+  get stopped(): boolean {
+    return this.triggeredBy !== undefined;
+  }
+
+  /** The reason given to the jobs the policy stopped. */
+  get reason(): string {
+    return `batchkit: step '${this.triggeredBy}' failed and the run's failure policy is ${this.policy}`;
+  }
+
+  /** Reacts to steps that just failed: stops the run's other jobs, once, unless the policy is `batch-default`. */
+  async onFailed(steps: readonly string[]): Promise<void> {
+    if (steps.length === 0 || this.policy === 'batch-default' || this.stopped) {
+      return;
+    }
+    this.triggeredBy = steps[0];
+    await this.sweep();
+  }
+
+  /** Stops the open jobs again: a job whose SubmitJob was in flight when the policy acted escaped the first sweep. */
+  async sweep(): Promise<void> {
+    if (this.stopped) {
+      await stopRemainingJobs(this.journal, this.calls, this.runId, this.policy === 'cancel-run' ? 'terminate' : 'cancel', this.reason);
+    }
+  }
 }
 
 /** Reasons Batch gives a RUNNABLE job it cannot place (the ones a "Batch Job Queue Blocked" event carries). */
@@ -173,32 +203,38 @@ async function lookForBlockedChildren(ctx: TrackContext, open: readonly Journall
  * @throws WaitAbortedError when `ctx.signal` aborts (the run keeps going on Batch)
  */
 export async function trackUntilDone(ctx: TrackContext): Promise<WorkflowStatus> {
-  const minMs = ctx.poll.minIntervalMs ?? 2000;
-  const maxMs = ctx.poll.maxIntervalMs ?? 30_000;
-  const growth = ctx.poll.growthFactor ?? 1.5;
-  let delayMs = minMs;
-  let policyApplied = false;
+  const poll = resolvePollOptions(ctx.poll);
+  const policy = ctx.policy ?? new FailurePolicyGuard(ctx.journal, ctx.calls, ctx.runId, ctx.failurePolicy);
+  const deadline = poll.deadlineMs === undefined ? undefined : ctx.services.now() + poll.deadlineMs;
+  let intervalMs = poll.minIntervalMs;
   for (;;) {
     throwIfAborted(ctx.signal, ctx.runId);
     const result = await pollOnce(ctx);
-    if (result.newlyFailed.length > 0 && !policyApplied && ctx.failurePolicy !== 'batch-default') {
-      policyApplied = true;
-      await stopRemainingJobs(ctx.journal, ctx.calls, ctx.runId, ctx.failurePolicy === 'cancel-run' ? 'terminate' : 'cancel',
-        `batchkit: step '${result.newlyFailed[0]}' failed and the run's failure policy is ${ctx.failurePolicy}`);
-    }
-    delayMs = result.changed ? minMs : Math.min(maxMs, Math.round(delayMs * growth));
+    await policy.onFailed(result.newlyFailed);
+    intervalMs = nextPollIntervalMs(intervalMs, result.changed, poll);
     const done = result.openJobs === 0;
+    let delayMs = done ? 0 : jitteredDelayMs(intervalMs, poll, ctx.services.random);
+    if (!done && deadline !== undefined) {
+      const left = deadline - ctx.services.now();
+      if (left <= 0) {
+        throw new TrackDeadlineError(ctx.runId, poll.deadlineMs!, result.openJobs);
+      }
+      // The last poll lands on the deadline rather than after it.
+      delayMs = Math.min(delayMs, left);
+    }
     ctx.emit({
       type: 'poll', runId: ctx.runId, describeCalls: result.describeCalls, describedJobs: result.describedJobs,
-      openJobs: result.openJobs, nextDelayMs: done ? 0 : delayMs,
+      openJobs: result.openJobs, nextDelayMs: delayMs,
     });
     if (done) {
       return finishRun(ctx);
     }
     try {
       await ctx.services.sleep(delayMs, ctx.signal);
-    } catch {
+    } catch (err) {
       throwIfAborted(ctx.signal, ctx.runId);
+      // A sleep that failed on its own (not through the signal) is a bug to see, not a poll to skip.
+      throw err;
     }
   }
 }

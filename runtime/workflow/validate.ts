@@ -3,7 +3,7 @@
  * Batch's limits. Collects every issue with its path so the file loader can point at the
  * line and column; nothing is submitted for a workflow with any issue.
  */
-import { RESERVED_ENVIRONMENT_PREFIX } from '../model/retry-rules';
+import { RESERVED_ENVIRONMENT_PREFIX } from '../model/environment-rules';
 import { ValidationIssue, WorkflowValidationError } from './errors';
 import {
   DEFAULT_JOIN_JOB_DEFINITION, MAX_BATCH_DEPENDENCIES,

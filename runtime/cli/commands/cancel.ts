@@ -47,6 +47,14 @@ export async function cancelRunCommand(runId: string, flags: CancelFlags, output
   const journalDir = journalDirOf(flags);
   const { run, liveOwner } = runOwnership(journalDir, runId);
   const remembered = targetForRun(flags, journalDir, runId);
+  if (isFinalRun(run.status)) {
+    // Nothing to stop, and no target to reach: the journal has the run's last word.
+    const ended = buildRunDocument(await runStatus(runId, { journalDir }), journalDir, remembered, 'snapshot');
+    output.info(`run ${runId} had already ended ${run.status}; nothing to cancel`);
+    printRunDocument(ended, output, { cancelReason: flags.reason });
+    output.document(ended);
+    return EXIT_OK;
+  }
   // The engine of a followed local run lives in the follower; its server is the run's recorded endpoint.
   const spec: TargetSpec = remembered.kind === 'local' && liveOwner && run.target.endpoint
     ? { kind: 'endpoint', endpoint: run.target.endpoint, templates: [], region: run.target.region, credentials: localServerKey(remembered.dataDir!) }
@@ -63,8 +71,8 @@ export async function cancelRunCommand(runId: string, flags: CancelFlags, output
     await target.close();
   }
   const doc = buildRunDocument(report, journalDir, remembered, 'snapshot');
-  output.info(`run ${runId}: cancel requested; ${liveOwner ? `process ${liveOwner} following it will stop when its jobs have` : 'open jobs stopped'}`);
-  printRunDocument(doc, output);
+  output.info(`run ${runId}: cancel requested; ${liveOwner ? `process ${liveOwner}, which follows it, stops once its jobs have ended` : 'its open jobs are stopped'}`);
+  printRunDocument(doc, output, { cancelReason: flags.reason });
   output.document(doc);
   return EXIT_OK;
 }

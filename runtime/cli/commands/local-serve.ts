@@ -12,6 +12,7 @@ import { DEFAULT_JOIN_JOB_DEFINITION_NAME } from '../../model/join-jobs';
 import { normalizeAllowedOrigin, parseAllowedHost } from '../../server/request-guards';
 import { startBatchServer, type RunningBatchServer } from '../../server/server';
 import { loadTemplate, TemplateReadError, type LoadReport } from '../../template/load-template';
+import { describeWatchEvent, watchTemplate, type TemplateWatch } from '../../template/template-watch';
 import { ACCESS_KEYS_VARIABLE, readAccessKeys, type ServerAccessKeys } from '../access-keys';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { createOutput, formatTable, type Output } from '../output';
@@ -51,6 +52,8 @@ export interface LocalServeOptions {
   readonly memory?: string;
   /** `--gpus`, unparsed: GPUs each compute environment may hand out. @default 0 */
   readonly gpus?: string;
+  /** `--watch`: apply each new version of the templates as a deploy would. @default false */
+  readonly watch?: boolean;
 }
 
 /** The line `--json` prints once the server listens. */
@@ -97,12 +100,14 @@ export function registerLocalServe(program: Command): void {
     .option('--insecure-no-auth', 'allow a --host other machines can reach without access keys: anyone who reaches it can run commands as you')
     .option('--allow-origin <origin>', 'let web pages of this origin (e.g. http://localhost:3000) call the endpoint, with CORS (repeatable); pages are refused otherwise', collect)
     .option('--allow-host <name>', "accept this name (or name:port) in the Host header besides 127.0.0.1, localhost, [::1] and --host (repeatable)", collect)
-    .option('--json', 'print one JSON line {endpoint, dataDir, resources, findings, authentication, launcher} once listening')
+    .option('--watch', 'when a --template file changes (cdk synth), apply the new version as a deploy would: new job definition revisions, queue and compute environment updates, removals')
+    .option('--json', 'print one JSON line {endpoint, dataDir, resources, findings, authentication, launcher} once listening (and with --watch, one per template change)')
     .addHelpText('after', `
 Examples:
   $ batchkit local serve --template cdk.out/MyStack.template.json
   $ aws batch submit-job --job-name hello --job-queue MyQueue --job-definition MyJob --endpoint-url http://127.0.0.1:${DEFAULT_PORT}
   $ batchkit local serve --port 0 --json --data-dir /tmp/engine
+  $ batchkit local serve --template cdk.out/MyStack.template.json --watch    # then: cdk synth
 
 Who can use it: without access keys, any process on this machine can run commands as you through
 the endpoint (start-up says so). Give keys with --access-key-file FILE or ${ACCESS_KEYS_VARIABLE}=id:secret
@@ -126,6 +131,9 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
   const allowedHosts = checkAllowed('--allow-host', options.allowHost ?? [], parseAllowedHost);
   keys.warnings.forEach((warning) => output.warn(`${output.style.yellow('warning')}: ${warning}`));
   const templates = (options.template ?? []).map((file) => checkReadable(file));
+  if (options.watch && templates.length === 0) {
+    throw new CliError('--watch needs a template to watch; got no --template file', EXIT_USAGE);
+  }
   const launcher = launcherKindOf(options.launcher);
   const hostCapacity = hostCapacityOf(localCapacityOf(options));
   const dataDir = resolve(options.dataDir);
@@ -134,6 +142,7 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
   const stopSignal = waitForStopSignal();
   let engine: LocalBatchEngine | undefined;
   let server: RunningBatchServer | undefined;
+  const watches: TemplateWatch[] = [];
   let unlock: (() => void) | undefined;
   try {
     // The same lock `run --local` takes: two engines on one data directory would each end the
@@ -155,7 +164,9 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
     if (errors.length > 0) {
       throw new CliError(`${errors.length} template resource(s) could not be created; fix the template or the data directory and run again`, EXIT_WORK_FAILED);
     }
-    server = await startBatchServer({ api: engine, host: options.host, port, sigv4, allowedOrigins, allowedHosts });
+    server = await startBatchServer({ api: engine, host: options.host, port, sigv4, allowedOrigins, allowedHosts }).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'EADDRINUSE' ? new CliError(`cannot listen on ${options.host} port ${port}: the address is in use; choose another with --port (0 picks a free one)`, EXIT_USAGE) : err;
+    });
     warnUnauthenticated(options.host, server.port, keys, output);
     if (options.json) {
       const ready: LocalServeReady = { endpoint: server.url, dataDir, resources, findings, authentication: sigv4 ? 'sigv4' : 'none', launcher: engine.launcherDescription };
@@ -163,10 +174,20 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
     } else {
       printReady(server.url, dataDir, keys, reports, await exampleSubmission(engine, reports), output);
     }
+    if (options.watch) {
+      for (const [index, template] of templates.entries()) {
+        watches.push(await watchTemplate({
+          api: engine, scope: engine.scope, path: template, loaded: reports[index].resources, assetImages,
+          report: (event) => (options.json ? output.stdout.write(`${JSON.stringify({ templateChange: event })}\n`) : describeWatchEvent(event).forEach((line) => output.info(line))),
+        }));
+      }
+      output.info(`watching ${templates.length} template(s): each change is applied as a deploy would apply it`);
+    }
     await stopSignal.received;
     output.info('stopping: closing the server and the engine');
   } finally {
     stopSignal.dispose();
+    await Promise.all(watches.map((watch) => watch.close()));
     await server?.close();
     await engine?.close();
     unlock?.();

@@ -4,23 +4,29 @@
  * CloudWatch Logs' read operations too), it reads the attempt's CloudWatch Logs stream.
  */
 import * as fs from 'fs';
-import * as path from 'path';
 import type { Command } from 'commander';
-import { DescribeJobsCommand, type AttemptDetail, type JobDetail } from '@aws-sdk/client-batch';
+import type { JobDetail } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { readEventLog } from '../../engine/event-log';
 import { runStatus, type StepReport } from '../../workflow';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { logGroupOf, writeLogStream } from '../cloudwatch-logs';
+import { EXIT_INTERRUPTED, untilInterrupted } from '../follow';
+import { attemptsMade, attemptStream, currentStream, openJobDescriber } from '../job-output';
+import { abortableSleep, cloudWatchReader, fileReader, followOutput } from '../log-follow';
 import { createOutput, type Output } from '../output';
 import { logLocation, type LogLocation } from '../run-summary';
-import { addRunOptions, cliErrorOf, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
-import { addTargetOptions, openTarget, sdkClientConfig, type TargetSpec } from '../targets';
+import { addRunOptions, cliErrorOf, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
+import { addTargetOptions, sdkClientConfig, type TargetSpec } from '../targets';
+
+/** Job statuses after which no attempt comes. */
+const FINAL_JOB = new Set(['SUCCEEDED', 'FAILED']);
 
 /** Flags of `batchkit logs`. */
 export interface LogsFlags extends RunCommandFlags {
   /** `--attempt`, unparsed. */
   readonly attempt?: string;
+  /** `--follow`: print output as it comes until the job ends. */
+  readonly follow?: boolean;
 }
 
 /** The `--json` document of `batchkit logs`. */
@@ -48,21 +54,27 @@ export function registerLogs(program: Command): void {
     .description("print a job's output: its log file on the local engine, its CloudWatch Logs stream on AWS or an endpoint")
     .argument('<run>', 'run id (printed by `batchkit run`)')
     .argument('<step>', 'step name, or <step>:<index> for one child of an array step')
-    .option('--attempt <n>', 'which attempt, from 1 (default: the last one)');
+    .option('--attempt <n>', 'which attempt, from 1 (default: the last one)')
+    .option('-f, --follow', 'keep printing the output as the job writes it (each attempt in turn) until the job ends');
   addTargetOptions(command);
   addRunOptions(command)
     .addHelpText('after', `
 Examples:
   $ batchkit logs nightly-20260101T020000-k3x9 prepare
   $ batchkit logs nightly-20260101T020000-k3x9 transform:17 --attempt 1
+  $ batchkit logs nightly-20260101T020000-k3x9 train --follow
   $ batchkit logs nightly-20260101T020000-k3x9 merge --json | jq -r .log.logStreamName
 
 On AWS the output is read from CloudWatch Logs (needs logs:GetLogEvents); with --endpoint
 (or a run started with it), from that endpoint's CloudWatch Logs API, which
 \`batchkit local serve\` answers.
 
-Exit codes: 0 the output was found, 1 the job has not started (no output yet) or its
-log stream cannot be read, 2 bad usage, unknown run, step or index.`)
+--follow waits for the step to be submitted and its job to start, prints each attempt's output
+as it is written, and ends when the job does (exit 0, whether the job succeeded or failed).
+
+Exit codes: 0 the output was found (with --follow: the job ended), 1 the job has not started
+(no output yet) or its log stream cannot be read, 2 bad usage, unknown run, step or index, or
+an --attempt the ended job never made, 130 Ctrl-C stopped --follow.`)
     .action(async (runId: string, stepArgument: string, flags: LogsFlags) => {
       process.exitCode = await showLogs(runId, stepArgument, flags, createOutput({ json: flags.json }));
     });
@@ -73,27 +85,39 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
   const journalDir = journalDirOf(flags);
   runOwnership(journalDir, runId);
   const attemptWanted = attemptOf(flags.attempt);
+  if (flags.follow && attemptWanted !== undefined) {
+    throw new CliError(`--follow and --attempt ${attemptWanted} exclude each other: --follow prints each attempt's output as the job makes it`, EXIT_USAGE);
+  }
   const report = await runStatus(runId, { journalDir }).catch((err: unknown) => { throw cliErrorOf(err); });
   const { step, arrayIndex } = parseStepArgument(stepArgument, report.steps);
+  const spec = targetForRun(flags, journalDir, runId);
+  if (flags.follow) {
+    return followLogs({ runId, stepArgument, step: step.step, arrayIndex, journalDir, spec, output });
+  }
   if (!step.jobId) {
-    throw new CliError(`step '${step.step}' of run '${runId}' has not been submitted yet, so it has no output`, EXIT_WORK_FAILED);
+    throw new CliError(`step '${step.step}' of run '${runId}' has not been submitted yet, so it has no output; --follow waits for it`, EXIT_WORK_FAILED);
   }
   const jobId = arrayIndex === undefined ? step.jobId : `${step.jobId}:${arrayIndex}`;
-  const spec = targetForRun(flags, journalDir, runId);
-  const detail = await jobDetailOf(jobId, spec, journalDir, runId);
+  const describer = await openJobDescriber(spec, `run '${runId}' (journal ${journalDir})`);
+  const detail = await describer.describe(jobId).finally(() => describer.close());
   const attempts = detail?.attempts ?? [];
+  const made = attemptsMade(detail);
+  const status = detail?.status ?? step.status;
+  if (attemptWanted !== undefined && attemptWanted > made && FINAL_JOB.has(status)) {
+    const existing = made === 0 ? 'none' : Array.from({ length: made }, (_, i) => String(i + 1)).join(', ');
+    throw new CliError(`--attempt ${attemptWanted}: job ${jobId} (${stepArgument}) ended ${status} after ${made} attempt(s); expected one of: ${existing}`, EXIT_USAGE);
+  }
   const lastFinished = attemptStream(attempts[attempts.length - 1]);
   // A running attempt is not in `attempts` yet; its stream is the container's.
   const current = currentStream(detail);
-  const attempt = attemptWanted ?? (current && current !== lastFinished ? attempts.length + 1 : Math.max(attempts.length, 1));
+  const attempt = attemptWanted ?? Math.max(made, 1);
   const stream = attemptWanted !== undefined
-    ? attemptStream(attempts[attemptWanted - 1])
+    ? attemptWanted <= attempts.length ? attemptStream(attempts[attemptWanted - 1]) : attemptWanted === made ? current : undefined
     : current ?? lastFinished ?? (arrayIndex === undefined ? step.logStreamName : undefined);
-  const located = logLocation(spec, stream);
-  const log = located && located.file === undefined ? { ...located, logGroupName: logGroupOf(detail) } : located;
+  const log = locate(spec, stream, detail);
   if (!log) {
     const which = attemptWanted !== undefined ? `attempt ${attemptWanted} of ` : '';
-    throw new CliError(`${which}job ${jobId} (${stepArgument}) has no output yet: status ${detail?.status ?? step.status}, ${attempts.length} attempt(s) made`, EXIT_WORK_FAILED);
+    throw new CliError(`${which}job ${jobId} (${stepArgument}) has no output yet: status ${status}, ${made} attempt(s) made`, EXIT_WORK_FAILED);
   }
   // The header goes to stderr so that stdout is the job's output and nothing else (`> out.txt`, `| grep`).
   const header = (where: string) => {
@@ -121,48 +145,81 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
   return EXIT_OK;
 }
 
-/**
- * The job's latest detail. A local run is read from the engine's event log: the engine lives
- * only in the process that follows the run, and opening it here would restart its jobs.
- */
-async function jobDetailOf(jobId: string, spec: TargetSpec, journalDir: string, runId: string): Promise<JobDetail | undefined> {
-  if (spec.kind === 'local') {
-    return latestLocalDetail(path.join(spec.dataDir!, 'events.ndjson'), jobId);
-  }
-  const target = await openTarget(spec);
+/** Where a stream's output is: a file on the local engine, else the job's CloudWatch Logs group. */
+function locate(spec: TargetSpec, stream: string | undefined, detail: JobDetail | undefined): LogLocation | undefined {
+  const located = logLocation(spec, stream);
+  return located && located.file === undefined ? { ...located, logGroupName: logGroupOf(detail) } : located;
+}
+
+interface FollowRequest {
+  readonly runId: string;
+  readonly stepArgument: string;
+  readonly step: string;
+  readonly arrayIndex?: number;
+  readonly journalDir: string;
+  readonly spec: TargetSpec;
+  readonly output: Output;
+}
+
+/** `logs --follow`: waits for the job to be submitted and started, prints its output as it comes, returns once it has ended. */
+async function followLogs(request: FollowRequest): Promise<number> {
+  const { runId, stepArgument, journalDir, spec, output } = request;
+  const describer = await openJobDescriber(spec, `run '${runId}' (journal ${journalDir})`);
+  const logs = spec.kind === 'local' ? undefined : new CloudWatchLogsClient(sdkClientConfig(spec));
+  let jobId: string | undefined;
+  let detail: JobDetail | undefined;
+  let where: LogLocation | undefined;
+  const documented: string[] = [];
   try {
-    const describe = async (id: string) => (await target.client.send(new DescribeJobsCommand({ jobs: [id] }))).jobs?.[0];
-    const detail = await describe(jobId).catch((err: unknown) => {
-      throw new CliError(`cannot describe job ${jobId} of run '${runId}' (journal ${journalDir}): ${(err as Error).message}`, EXIT_WORK_FAILED);
-    });
-    // A multi-node job's output is its main node's.
-    const mainNode = detail?.nodeProperties?.mainNode;
-    return detail && !detail.container && mainNode !== undefined ? await describe(`${jobId}#${mainNode}`) ?? detail : detail;
+    const outcome = await untilInterrupted((signal) => followOutput({
+      look: async () => {
+        jobId ??= await submittedJobId(request);
+        detail = jobId === undefined ? undefined : await describer.describe(jobId);
+        return detail ? { status: detail.status ?? 'SUBMITTED', stream: currentStream(detail), attempt: Math.max(attemptsMade(detail), 1) } : undefined;
+      },
+      readerFor: (stream) => {
+        where = locate(spec, stream, detail)!;
+        return where.file !== undefined ? fileReader(where.file) : cloudWatchReader(logs!, where.logGroupName!, stream);
+      },
+      write: (text) => {
+        if (output.json) documented.push(text);
+        else if (text) output.stdout.write(text);
+      },
+      announce: (state) => {
+        if (output.json) return;
+        const place = where?.file ?? `CloudWatch Logs group ${where?.logGroupName}, stream ${where?.logStreamName}${spec.endpoint ? ` on ${spec.endpoint}` : ''}`;
+        output.warn(output.style.dim(`${stepArgument} (job ${jobId}), attempt ${state.attempt}: ${place}`));
+      },
+      sleep: abortableSleep,
+      intervalMs: spec.kind === 'aws' ? 2000 : 250,
+      signal,
+    }));
+    if (outcome.interrupted) return EXIT_INTERRUPTED;
+    const final = outcome.value;
+    const exitCode = detail?.container?.exitCode;
+    if (!output.json) output.warn(output.style.dim(`${stepArgument} (job ${jobId}) ended ${final?.status}${exitCode !== undefined ? ` with exit code ${exitCode}` : ''}`));
+    output.document({
+      runId, step: request.step, arrayIndex: request.arrayIndex, jobId: jobId!, attempt: final?.attempt ?? 1,
+      log: where ?? { logStreamName: '' }, content: documented.join(''),
+    } satisfies LogsDocument);
+    return EXIT_OK;
   } finally {
-    await target.close();
+    logs?.destroy();
+    await describer.close();
   }
 }
 
-/** The job's detail in the last event the engine logged for it (for a multi-node job: its main node's), rotated part included. */
-function latestLocalDetail(eventLog: string, jobId: string): JobDetail | undefined {
-  let exact: JobDetail | undefined;
-  let mainNode: JobDetail | undefined;
-  for (const event of readEventLog(eventLog, { mentioning: jobId })) {
-    const detail = event.detail as unknown as JobDetail;
-    if (detail.jobId === jobId) exact = detail;
-    else if (detail.jobId?.startsWith(`${jobId}#`) && detail.nodeDetails?.isMainNode) mainNode = detail;
+/** The followed job's id once its step is submitted; a run that ended without submitting it is an error. */
+async function submittedJobId(request: FollowRequest): Promise<string | undefined> {
+  const report = await runStatus(request.runId, { journalDir: request.journalDir });
+  const parent = report.steps.find((s) => s.step === request.step)?.jobId;
+  if (!parent) {
+    if (isFinalRun(report.status)) {
+      throw new CliError(`step '${request.step}' of run '${request.runId}' was never submitted: the run ended ${report.status}`, EXIT_WORK_FAILED);
+    }
+    return undefined;
   }
-  return exact?.container || !mainNode ? exact : mainNode;
-}
-
-/** An attempt's stream: its container's, or (an ECS task job) its task's essential container's. */
-function attemptStream(attempt: AttemptDetail | undefined): string | undefined {
-  return attempt?.container?.logStreamName ?? attempt?.taskProperties?.[0]?.containers?.find((c) => c.logStreamName)?.logStreamName;
-}
-
-/** The latest attempt's stream, running or not: the container's, or an ECS task job's essential container's. */
-function currentStream(detail: JobDetail | undefined): string | undefined {
-  return detail?.container?.logStreamName ?? detail?.ecsProperties?.taskProperties?.[0]?.containers?.find((c) => c.logStreamName)?.logStreamName;
+  return request.arrayIndex === undefined ? parent : `${parent}:${request.arrayIndex}`;
 }
 
 function parseStepArgument(argument: string, steps: readonly StepReport[]): { step: StepReport; arrayIndex?: number } {

@@ -5,11 +5,13 @@
 import { Option, type Command } from 'commander';
 import { loadWorkflowFile, startRun, type FailurePolicy, type PollOptions, type RunStatusReport, type Workflow } from '../../workflow';
 import { CliError, EXIT_OK } from '../exit-codes';
-import { exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
+import { EXIT_INTERRUPTED, exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
+import { InterruptCounter, windDownLocalEngine } from '../local-wind-down';
 import { createOutput, type Output } from '../output';
+import { addParamOption, parseParams, withRunParameters } from '../run-parameters';
 import { buildRunDocument } from '../run-summary';
 import { addRunOptions, cliErrorOf, journalDirOf, rememberTarget, type RunCommandFlags } from '../run-support';
-import { addTargetOptions, openTarget, targetSpecOf, type OpenTarget, type TargetSpec } from '../targets';
+import { addTargetOptions, openTarget, recordedTargetOf, targetSpecOf, type OpenTarget, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit run`. */
 export interface RunFlags extends RunCommandFlags {
@@ -21,6 +23,8 @@ export interface RunFlags extends RunCommandFlags {
   readonly failurePolicy?: FailurePolicy;
   /** `--register-join-job-definition`. */
   readonly registerJoinJobDefinition?: boolean;
+  /** `--param key=value`, repeatable, unparsed. */
+  readonly param?: string[];
 }
 
 /**
@@ -36,6 +40,7 @@ export function registerRun(program: Command): void {
     .description('validate a workflow file, submit it, and follow it until it ends')
     .argument('<workflow>', 'workflow file (YAML or JSON)');
   addTargetOptions(command);
+  addParamOption(command);
   addRunOptions(command)
     .option('--detach', 'submit every step, print the run id and return without following (not with --local)')
     .option('--run-id <id>', 'id of the run: 1-48 letters, digits, - or _ (default: <workflow>-<UTC time>-<random>)')
@@ -47,9 +52,14 @@ Examples:
   $ batchkit run examples/workflow.yaml --local --template cdk.out/BatchkitExample.template.json
   $ batchkit run pipeline.yaml --region eu-west-1 --stack BatchkitExample
   $ batchkit run pipeline.yaml --endpoint http://127.0.0.1:8866 --detach --json
+  $ batchkit run pipeline.yaml --local --param date=2026-01-01 --param mode=full
 
 Targets: --local (engine in this process), --endpoint URL, or AWS Batch (default credentials and region).
 Ctrl-C stops following, not the run, and prints the 'batchkit resume' command that continues it.
+With --local the engine then places no new job and stops once its running jobs end; a second
+Ctrl-C abandons them (they end as interrupted; 'resume --retry-failed' runs failed steps again).
+--request-timeout bounds each Batch request: one that gets no answer in time is retried (a
+SubmitJob is first looked up by name, so no job is submitted twice).
 Exit codes: 0 the run succeeded (or was submitted, with --detach), 1 it failed or was cancelled,
 2 bad usage or an invalid workflow (nothing submitted), 130 Ctrl-C stopped following.`)
     .action(async (file: string, flags: RunFlags) => {
@@ -63,9 +73,10 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
   if (flags.detach && spec.kind === 'local') {
     throw new CliError('--detach cannot be used with --local: the local engine runs inside this command and would stop with it; start `batchkit local serve` and pass its URL with --endpoint');
   }
+  const params = parseParams(flags.param);
   let workflow: Workflow;
   try {
-    workflow = loadWorkflowFile(file);
+    workflow = withRunParameters(loadWorkflowFile(file), params);
   } catch (err) {
     throw cliErrorOf(err);
   }
@@ -73,6 +84,7 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
   const target = await openTarget(spec, { resolveReferences: true });
   let code: number = EXIT_OK;
   let submissionSettled = () => true;
+  const interrupts = target.engine ? new InterruptCounter() : undefined;
   try {
     announceTarget(target, output);
     const progress = new RunProgress(output);
@@ -85,9 +97,11 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
       registerJoinJobDefinition: spec.kind === 'local' || flags.registerJoinJobDefinition,
       poll: spec.kind === 'local' ? LOCAL_POLL : undefined,
       onEvent: progress.listener,
+      target: await recordedTargetOf(target),
+      // Before the first SubmitJob: a run whose process dies mid-submission is resumed against this target.
+      onRunCreated: (runId) => rememberTarget(journalDir, runId, spec),
     }).catch((err: unknown) => { throw cliErrorOf(err); });
     submissionSettled = settledFlag(handle.submitted);
-    rememberTarget(journalDir, handle.runId, spec);
     const jobs = workflow.steps.reduce((sum, s) => sum + (s.definition.arraySize ?? 1), 0);
     output.info(`run ${output.style.bold(handle.runId)}: ${workflow.steps.length} steps, ${jobs} jobs, journal in ${journalDir}`);
     try {
@@ -96,11 +110,15 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
         return reportDetached(handle.status(), journalDir, spec, output, flags.journalDir);
       }
       code = await followRun(handle, progress, { output, spec, journalDir, journalDirFlag: flags.journalDir });
+      if (code === EXIT_INTERRUPTED && target.engine && interrupts) {
+        await windDownLocalEngine(target.engine, interrupts, output, handle.runId);
+      }
       return code;
     } finally {
       handle.close();
     }
   } finally {
+    interrupts?.close();
     await target.close();
     exitIfSubmissionUnsettled(code, submissionSettled());
   }

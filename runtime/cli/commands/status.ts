@@ -42,6 +42,7 @@ Examples:
 
 On AWS or an endpoint, the open jobs are described once (100 per call) so the answer is current.
 For a local run the journal answers: the process following the run keeps it up to date.
+A run whose submission failed is FAILED, with the reason; 'resume --retry-failed' runs it again.
 Exit codes: 0 the run succeeded or is still going, 1 it failed or was cancelled, 2 bad usage or unknown run.`)
     .action(async (runId: string, flags: StatusFlags) => {
       process.exitCode = await showStatus(runId, flags, createOutput({ json: flags.json }));
@@ -62,6 +63,10 @@ export async function showStatus(runId: string, flags: StatusFlags, output: Outp
     events: flags.events ? runEvents(journalDir, runId) : undefined,
   };
   printRunDocument(doc, output);
+  if (report.statusReason) {
+    output.plain('');
+    output.plain(output.style.red(`The run ended ${report.status}: ${report.statusReason}`));
+  }
   if (!ended) {
     output.plain('');
     if (liveOwner) output.plain(`Followed by process ${liveOwner}; watch it with: batchkit watch ${runId}`);

@@ -50,6 +50,7 @@ export async function watchRun(runId: string, flags: WatchFlags, output: Output)
   // The local engine cannot be shared, so a local run is only ever watched through its journal.
   const target: OpenTarget | undefined = spec.kind === 'local' ? undefined : await openTarget(spec);
   const progress = new RunProgress(output);
+  progress.useTarget(spec);
   try {
     const look = async (): Promise<RunStatusReport> => {
       const { liveOwner } = runOwnership(journalDir, runId);
@@ -72,6 +73,7 @@ export async function watchRun(runId: string, flags: WatchFlags, output: Output)
         await sleep(intervalMs, signal);
       }
     });
+    await progress.flush();
     progress.stop();
     if (outcome.interrupted) {
       return reportInterrupted(await runStatus(runId, { journalDir }), ctx, 'watcher');

@@ -357,6 +357,6 @@ describe('batchkit local serve', () => {
     const run = serve(['--port', '0', '--data-dir', join(tempDir, 'helper-choice')], { BATCHKIT_PROCESS_HELPER: 'python' });
     // THEN
     expect(await run.exit).toBe(2);
-    expect(run.stderr()).toBe('batchkit: the local engine cannot start: BATCHKIT_PROCESS_HELPER is "python": expected one of native, perl, sh, node\n');
+    expect(run.stderr()).toBe(`batchkit: the local engine cannot start: BATCHKIT_PROCESS_HELPER is "python": expected one of native, node (native: the C helper, built where a C compiler works; node: Node's own spawn)\n`);
   });
 });

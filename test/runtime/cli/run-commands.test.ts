@@ -119,7 +119,8 @@ describe('on AWS without configuration (no network needed)', () => {
   test('no credentials fails the work with the SDK\'s reason and where to look', async () => {
     const result = await runCli(['run', file(), '--region', 'eu-west-1', '--journal-dir', path.join(dir, 'aws-runs')], { env: bareAwsEnv() });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/SubmitJob failed after 1 attempt: CredentialsProviderError: .*; check the target \(--local, --endpoint, or AWS credentials and --region\)/);
+    // the reference check is the first call, before anything is journalled or submitted
+    expect(result.stderr).toMatch(/DescribeJobQueues failed after 1 attempt: CredentialsProviderError: .*; no AWS credentials were found: for the local engine add --local/);
   });
 });
 

@@ -80,8 +80,9 @@ describe('trackUntilDone', () => {
     expect(client.describeBatches.map((b) => b.length)).toEqual([100, 100, 50, 100, 100, 50, 100, 100, 100]);
     expect(client.describeBatches[0][0]).toBe('job-0');
     expect(client.describeBatches[5]).toEqual(Array.from({ length: 50 }, (_, i) => `job-${200 + i}`));
-    // changes at polls 1 and 2 keep the minimum; quiet polls 3 and 4 grow it (capped)
-    expect(time.sleeps).toEqual([1000, 1000, 2000, 3000]);
+    // changes at polls 1 and 2 keep the minimum; quiet polls 3 and 4 grow it (capped); each
+    // sleep is a tenth shorter: random 0.5 of the default 0.2 jitter
+    expect(time.sleeps).toEqual([900, 900, 1800, 2700]);
     expect(journal.getRun('r1')!.status).toBe('SUCCEEDED');
     journal.close();
   });
