@@ -41,6 +41,20 @@ function synthesize(app: string): Promise<Synthesized> {
   });
 }
 
+interface Statement {
+  readonly Action?: string | string[];
+  readonly Resource?: unknown;
+}
+
+/** Every IAM policy statement anywhere in a template's resources. */
+function statementsIn(node: unknown): Statement[] {
+  if (Array.isArray(node)) return node.flatMap(statementsIn);
+  if (node === null || typeof node !== 'object') return [];
+  const record = node as Record<string, unknown>;
+  const own = Array.isArray(record.Statement) ? record.Statement as Statement[] : [];
+  return [...own, ...Object.entries(record).filter(([key]) => key !== 'Statement').flatMap(([, value]) => statementsIn(value))];
+}
+
 /** Annotations cdk-nag left in a synthesized assembly (errors and warnings it did not see suppressed). */
 function nagFindings(outdir: string): string[] {
   return fs.readdirSync(outdir).filter((file) => file.endsWith('.metadata.json')).flatMap((file) => {
@@ -66,7 +80,22 @@ afterAll(() => {
 
 describe('integ test apps', () => {
   test('cover the full example, minimal Fargate, GPU + multi-node and unmanaged setups', () => {
-    expect(INTEG_APPS).toEqual(['integ.example.ts', 'integ.fargate-minimal.ts', 'integ.gpu-multi-node.ts', 'integ.unmanaged.ts']);
+    expect(INTEG_APPS).toEqual(expect.arrayContaining(['integ.example.ts', 'integ.fargate-minimal.ts', 'integ.gpu-multi-node.ts', 'integ.unmanaged.ts']));
+  });
+
+  test('allow batch:SubmitJob only on the queues and job definitions under test', () => {
+    const submitStatements = synthesized.flatMap(({ app, outdir }) => fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')).flatMap((file) => {
+      const template = JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')) as { Resources: Record<string, { Properties?: unknown }> };
+      return statementsIn(template.Resources).filter((s) => [s.Action].flat().includes('batch:SubmitJob')).map((s) => ({ app, resource: s.Resource }));
+    }));
+    // Every app submits at least one job from its assertion stack.
+    expect(new Set(submitStatements.map((s) => s.app)).size).toBe(INTEG_APPS.length);
+    for (const { resource } of submitStatements) {
+      const resources = [resource].flat();
+      expect(resources).not.toContain('*');
+      // Each is a reference to a queue or job definition (Ref, GetAtt, an import, or a joined ARN), never a wildcard string.
+      for (const arn of resources) expect(typeof arn).toBe('object');
+    }
   });
 
   test('synthesize with no cdk-nag AwsSolutions finding left unsuppressed', () => {
