@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Generates runtime/server/batch-wire-model.generated.ts from the AWS Batch service model
+// Generates runtime/model/batch-wire-model.generated.ts from the AWS Batch service model
 // (botocore's batch/2016-08-10/service-2.json): the routes of every operation and a compact
 // table of the input shapes the local server implements, so the server can validate requests
 // the way AWS's front end does without reading the 450 KB model at run time.
@@ -23,7 +23,7 @@ const IMPLEMENTED = [
 
 const root = path.join(__dirname, '..');
 const DEFAULT_MODEL = path.join(__dirname, 'generator-inputs', 'service-2.json');
-const TARGET = path.join(root, 'runtime', 'server', 'batch-wire-model.generated.ts');
+const TARGET = path.join(root, 'runtime', 'model', 'batch-wire-model.generated.ts');
 
 function compactShape(shape) {
   const out = { type: shape.type };

@@ -5,7 +5,7 @@
  * a warning.
  */
 import * as fs from 'fs';
-import type { SigV4Options } from '../server/server';
+import type { SigV4Options } from '../server';
 import { CliError, EXIT_USAGE } from './exit-codes';
 
 /** The environment variable holding `id:secret` access keys, comma-separated. */

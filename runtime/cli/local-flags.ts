@@ -4,7 +4,7 @@
  * shared by `run --local`, `resume --local` and `local serve`.
  */
 import * as os from 'os';
-import { LAUNCHER_KINDS, type LauncherKind } from '../engine/engine-options';
+import { LAUNCHER_KINDS, type LauncherKind } from '../engine';
 import { CliError } from './exit-codes';
 
 /** `--vcpus`, `--memory` and `--gpus` of `run --local` and `local serve`: what each compute environment of the local engine offers. */

@@ -3,7 +3,7 @@
  * fail every job it runs. The first Ctrl-C stops following and submitting; then the engine
  * places no new job and is kept until its running attempts end. A second Ctrl-C abandons them.
  */
-import type { LocalBatchEngine } from '../engine/engine';
+import type { LocalBatchEngine } from '../engine';
 import type { Output } from './output';
 
 /** How often the engine is asked whether its running attempts have ended. */

@@ -3,7 +3,7 @@
  * registers itself here, so commands can grow without touching each other.
  */
 import { Command, CommanderError } from 'commander';
-import { EngineConfigurationError } from '../engine/errors';
+import { EngineConfigurationError } from '../engine';
 import { tolerateClosedReaders } from './closed-pipes';
 import { CliError, EXIT_USAGE } from './exit-codes';
 import { registerCommands } from './commands';

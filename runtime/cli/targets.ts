@@ -11,11 +11,9 @@ import * as path from 'path';
 import type { Command } from 'commander';
 import type { BatchClient } from '@aws-sdk/client-batch';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { runContainerCli } from '../engine/container-cli';
-import { LocalBatchEngine } from '../engine/engine';
-import type { LauncherKind } from '../engine/engine-options';
+import { LocalBatchEngine, runContainerCli, type LauncherKind } from '../engine';
 import { ensurePrivateDir, openPrivateFile, PrivateStateError, tightenedMessage, writePrivateFile } from '../files/private-files';
-import { startBatchServer, type RunningBatchServer } from '../server/server';
+import { startBatchServer, type RunningBatchServer } from '../server';
 import { loadTemplate, TemplateReadError, type AssetImageOptions, type LoadedBatchResource, type TemplateFinding } from '../template/load-template';
 import {
   ConstructReferenceResolver, createWorkflowBatchClient, DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, describeTarget, DirectReferenceResolver, ReferenceResolutionError,

@@ -3,10 +3,10 @@
  * JSON within a nesting limit, and places URI and query-string members where the model says.
  */
 import type { IncomingMessage } from 'node:http';
-import type { WireModel } from './wire-model';
+import type { WireModel } from '../model/wire-model';
 import type { MatchedRoute } from './routes';
 import { clientError } from './wire-errors';
-import { describeValue } from './shape-validation';
+import { describeValue } from '../model/shape-validation';
 
 /**
  * Deepest JSON nesting accepted. The deepest Batch input (a multi-node job definition's

@@ -3,8 +3,8 @@
  * and names the `BatchApi` method that implements it.
  */
 import type { BatchOperationName } from '../model/batch-api';
-import { BATCH_OPERATIONS } from './batch-wire-model.generated';
-import type { WireOperation } from './wire-model';
+import { BATCH_OPERATIONS } from '../model/batch-wire-model.generated';
+import type { WireOperation } from '../model/wire-model';
 import { refusalMessage } from './refused-operations';
 import { clientError, WireError } from './wire-errors';
 

@@ -6,11 +6,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import type { BatchApi } from '../model/batch-api';
-import { BATCH_OPERATIONS, BATCH_SHAPES } from './batch-wire-model.generated';
-import type { WireModel } from './wire-model';
+import { BATCH_OPERATIONS, BATCH_SHAPES } from '../model/batch-wire-model.generated';
+import type { WireModel } from '../model/wire-model';
 import { matchRoute } from './routes';
 import { assembleInput, ClientGoneError, parseJsonBody, readBody } from './request-decoding';
-import { validateShape } from './shape-validation';
+import { validateShape } from '../model/shape-validation';
 import { credentialScopeRegion, verifySigV4, type SigV4Options } from './sigv4-verifier';
 import { checkContentType, createRequestGuards, type RequestGuards } from './request-guards';
 import { callLogsOperation, type LogStreamSource, type LogsScope } from './logs-api';

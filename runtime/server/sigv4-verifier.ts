@@ -152,6 +152,31 @@ function formatAmzDate(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
+// One signer per key, region and service: a signer keeps the signing keys it derived (four
+// HMACs per day and scope), which a signer made per request would derive again every time.
+// The accepted keys are few and the scopes a client uses fewer, so the map stays small; it is
+// still bounded, against requests naming many regions.
+const signers = new Map<string, SignatureV4>();
+const MAX_SIGNERS = 64;
+
+function signerFor(signing: { accessKeyId: string; secretAccessKey: string; region: string; service: string }): SignatureV4 {
+  const key = JSON.stringify([signing.accessKeyId, signing.secretAccessKey, signing.region, signing.service]);
+  let signer = signers.get(key);
+  if (signer === undefined) {
+    if (signers.size >= MAX_SIGNERS) signers.delete(signers.keys().next().value!);
+    signer = new SignatureV4({
+      service: signing.service,
+      region: signing.region,
+      credentials: { accessKeyId: signing.accessKeyId, secretAccessKey: signing.secretAccessKey },
+      sha256: NodeSha256,
+      // Only the headers the client signed take part; the signer must not add a checksum header.
+      applyChecksum: false,
+    });
+    signers.set(key, signer);
+  }
+  return signer;
+}
+
 async function expectedSignature(
   request: SignedRequest,
   signedHeaders: string[],
@@ -161,14 +186,7 @@ async function expectedSignature(
   for (const name of signedHeaders) {
     headers[name] = headerValue(request.headers, name) ?? '';
   }
-  const signer = new SignatureV4({
-    service: signing.service,
-    region: signing.region,
-    credentials: { accessKeyId: signing.accessKeyId, secretAccessKey: signing.secretAccessKey },
-    sha256: NodeSha256,
-    // Only the headers the client signed take part; the signer must not add a checksum header.
-    applyChecksum: false,
-  });
+  const signer = signerFor(signing);
   const httpRequest: HttpRequest = {
     method: request.method,
     protocol: 'http:',

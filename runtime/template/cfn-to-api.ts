@@ -5,7 +5,7 @@
  * (parameters, tags, log options) are kept as written, and scalars CloudFormation accepts as
  * strings (`"10"`, `"true"`) become the numbers and booleans the API expects.
  */
-import type { WireModel } from '../server/wire-model';
+import type { WireModel } from '../model/wire-model';
 
 /** Called for each property the API has no member for. */
 export type UnmatchedPropertyReporter = (propertyPath: string, message: string) => void;

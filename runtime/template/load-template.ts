@@ -9,9 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BatchApi } from '../model/batch-api';
-import { BATCH_OPERATIONS, BATCH_SHAPES } from '../server/batch-wire-model.generated';
-import { validateShape } from '../server/shape-validation';
-import type { WireModel } from '../server/wire-model';
+import { BATCH_OPERATIONS, BATCH_SHAPES } from '../model/batch-wire-model.generated';
+import { validateShape } from '../model/shape-validation';
+import type { WireModel } from '../model/wire-model';
 import { assetManifestBeside } from './asset-manifest';
 import { cfnToApi } from './cfn-to-api';
 import { AssetImageBuilds, type AssetImage, type AssetImageOptions } from './docker-assets';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { BatchClient, ClientException, CreateQuotaShareCommand, SubmitServiceJobCommand } from '@aws-sdk/client-batch';
 import { LocalBatchEngine } from '../../../runtime/engine/engine';
-import { BATCH_OPERATIONS } from '../../../runtime/server/batch-wire-model.generated';
+import { BATCH_OPERATIONS } from '../../../runtime/model/batch-wire-model.generated';
 import { REFUSED_OPERATIONS } from '../../../runtime/server/refused-operations';
 import { matchRoute } from '../../../runtime/server/routes';
 import { startBatchServer, type RunningBatchServer } from '../../../runtime/server/server';

@@ -1,5 +1,5 @@
 import { LocalBatchEngine } from '../../../runtime/engine/engine';
-import { BATCH_OPERATIONS } from '../../../runtime/server/batch-wire-model.generated';
+import { BATCH_OPERATIONS } from '../../../runtime/model/batch-wire-model.generated';
 import { implementedOperations, matchRoute } from '../../../runtime/server/routes';
 
 describe('routes generated from the Batch service model', () => {

@@ -4,7 +4,7 @@
  * length/range constraints. Members the model does not know are dropped, as AWS's
  * deserializer ignores them, so the engine only ever sees modelled input.
  */
-import { BatchClientException } from '../model/batch-api';
+import { BatchClientException } from './batch-api';
 import type { WireModel, WireShape } from './wire-model';
 
 /**
