@@ -241,7 +241,9 @@ export class ContainerLauncher implements ProcessLauncher {
     return new Promise((resolve) => {
       const logFd = openPrivateFile(logFile, 'a');
       // Its own process group, so Ctrl-C at the terminal reaches the command, not the attached container.
-      const child = this.cli.spawn(this.cli.command, ['start', '--attach', name], { stdio: ['ignore', logFd, logFd], detached: true });
+      // In the log's (private) directory: podman's conmon leaves an empty `oom` file in its working
+      // directory when the container is killed for memory, which must not land in the user's.
+      const child = this.cli.spawn(this.cli.command, ['start', '--attach', name], { stdio: ['ignore', logFd, logFd], detached: true, cwd: path.dirname(logFile) });
       fs.closeSync(logFd);
       child.once('spawn', onStarted);
       child.once('error', () => resolve(undefined));

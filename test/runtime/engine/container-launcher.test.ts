@@ -101,6 +101,9 @@ describe('jobs in podman containers', () => {
       command: ['sh', '-c', 'head -c 67108864 /dev/zero | tail'],
       resourceRequirements: [{ type: 'VCPU', value: '1' }, { type: 'MEMORY', value: '16' }],
     });
+    // (podman's conmon marks an OOM kill with an empty `oom` file in its working directory)
+    const strayOomFile = path.join(process.cwd(), 'oom');
+    fs.rmSync(strayOomFile, { force: true });
     // WHEN
     const jobId = await fixture.submit('hog', 'hog');
     const detail = await fixture.waitFor(jobId);
@@ -108,6 +111,8 @@ describe('jobs in podman containers', () => {
     expect(detail.status).toBe('FAILED');
     expect(detail.attempts!.map((attempt) => [attempt.container!.exitCode, attempt.container!.reason, attempt.statusReason]))
       .toEqual([[137, OUT_OF_MEMORY_REASON, CONTAINER_EXITED_REASON]]);
+    // and nothing of the container runtime's lands in the directory the engine was started from
+    expect(fs.existsSync(strayOomFile)).toBe(false);
   });
 
   test('readonlyRootFilesystem: a write to / fails; a host volume is mounted where mountPoints say', async () => {
