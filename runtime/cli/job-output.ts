@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DescribeJobsCommand, type AttemptDetail, type JobDetail } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { readEventLog } from '../engine/event-log';
+import { readEventLog } from '../engine';
 import { CliError, EXIT_WORK_FAILED } from './exit-codes';
 import type { LogLocation } from './run-summary';
 import { openTarget, sdkClientConfig, type TargetSpec } from './targets';
@@ -53,9 +53,15 @@ export function currentStream(detail: JobDetail | undefined): string | undefined
 
 /** Attempts a job has made so far: the finished ones, plus the running one whose stream is not among them yet. */
 export function attemptsMade(detail: JobDetail | undefined): number {
-  const attempts = detail?.attempts ?? [];
+  return attemptStreams(detail).length;
+}
+
+/** Each attempt's stream so far, attempt 1 first: the finished ones' (undefined for one without), then the running one's. */
+export function attemptStreams(detail: JobDetail | undefined): Array<string | undefined> {
+  const streams = (detail?.attempts ?? []).map(attemptStream);
   const current = currentStream(detail);
-  return attempts.length + (current !== undefined && current !== attemptStream(attempts[attempts.length - 1]) ? 1 : 0);
+  if (current !== undefined && current !== streams[streams.length - 1]) streams.push(current);
+  return streams;
 }
 
 /** The last `lines` lines of a job attempt's output, for a failure block; empty when it cannot be read. */

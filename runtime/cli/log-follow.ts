@@ -1,7 +1,7 @@
 /**
  * `batchkit logs --follow`: prints a job's output as it is written, moves on to the next
- * attempt's output when Batch retries the job, and returns once the job has ended and its
- * last output is printed.
+ * attempt's output when Batch retries the job (every attempt in turn, also those that began and
+ * ended between two looks), and returns once the job has ended and its last output is printed.
  */
 import * as fs from 'fs';
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -11,10 +11,8 @@ import { CliError, EXIT_WORK_FAILED } from './exit-codes';
 export interface FollowedJobState {
   /** Batch status. */
   readonly status: string;
-  /** The stream of its latest attempt. @default - not started yet */
-  readonly stream?: string;
-  /** Its latest attempt, from 1. */
-  readonly attempt: number;
+  /** Each attempt's stream so far, attempt 1 first (undefined for one that has none); empty before the job starts. */
+  readonly streams: ReadonlyArray<string | undefined>;
 }
 
 /** Reads what a stream has gained since the last read. */
@@ -30,8 +28,8 @@ export interface FollowOptions {
   readerFor(stream: string): OutputReader;
   /** Writes output as it arrives. */
   write(text: string): void;
-  /** Says which attempt's output follows. */
-  announce(state: FollowedJobState): void;
+  /** Says which attempt's output follows (from 1) and its stream. */
+  announce(attempt: number, stream: string): void;
   /** Waits between two looks; resolves early when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Milliseconds between two looks. */
@@ -44,18 +42,26 @@ const FINAL = new Set(['SUCCEEDED', 'FAILED']);
 
 /** Follows until the job ends; resolves to its last state. */
 export async function followOutput(options: FollowOptions): Promise<FollowedJobState | undefined> {
-  let stream: string | undefined;
+  // A follow that begins while an attempt runs starts with that attempt, as `tail -f` starts
+  // with the file as it is; one that begins before the job starts misses no attempt.
+  let firstAttempt: number | undefined;
+  let reading = -1;
   let reader: OutputReader | undefined;
   const drain = async () => {
     if (reader) options.write(await reader.readNew());
   };
   for (;;) {
     const state = await options.look();
-    if (state?.stream !== undefined && state.stream !== stream) {
+    const streams = state?.streams ?? [];
+    firstAttempt ??= Math.max(streams.length - 1, 0);
+    // Attempts are read in order, each to its end: a retry faster than one look skips none.
+    for (let attempt = Math.max(reading + 1, firstAttempt); attempt < streams.length; attempt++) {
+      const stream = streams[attempt];
+      if (stream === undefined) continue;
       await drain();
-      stream = state.stream;
+      reading = attempt;
       reader = options.readerFor(stream);
-      options.announce(state);
+      options.announce(attempt + 1, stream);
     }
     await drain();
     if (state && FINAL.has(state.status)) {

@@ -139,7 +139,7 @@ export function printPlanDocument(doc: PlanDocument, output: Output): void {
   const rows = doc.steps.map((s) => [
     s.step,
     s.kind === 'array' ? `array ${s.arraySize}` : s.kind === 'multi-node' ? `${s.numNodes ?? ''} nodes`.trim() : 'single',
-    s.dependsOn.map((d) => (d.type === 'N_TO_N' ? `${d.step} (n-to-n)` : d.step)).join(', ') || '-',
+    dependenciesText(s.dependsOn),
     ref(s.jobQueue),
     ref(s.jobDefinition),
   ]);
@@ -163,6 +163,16 @@ export function printPlanDocument(doc: PlanDocument, output: Output): void {
   output.plain(dim(`looked up with ${doc.lookupCalls.DescribeJobQueues} DescribeJobQueues and ${doc.lookupCalls.DescribeJobDefinitions} DescribeJobDefinitions call(s); nothing was submitted`));
   for (const warning of doc.warnings) output.warn(yellow(`warning: ${warning}`));
   for (const problem of doc.problems) output.warn(red(`error: ${problem}`));
+}
+
+/** At most this many dependencies are named in a step's row; the rest are counted, so a fan-in step keeps the table narrow (`--json` lists them all). */
+const DEPENDENCIES_NAMED = 3;
+
+function dependenciesText(dependsOn: PlannedStep['dependsOn']): string {
+  const names = dependsOn.map((d) => (d.type === 'N_TO_N' ? `${d.step} (n-to-n)` : d.step));
+  if (names.length === 0) return '-';
+  if (names.length <= DEPENDENCIES_NAMED + 1) return names.join(', ');
+  return `${names.slice(0, DEPENDENCIES_NAMED).join(', ')} and ${names.length - DEPENDENCIES_NAMED} more`;
 }
 
 /** `arn:...:job-queue/name` as `name`, `arn:...:job-definition/name:3` as `name:3`: the ARN's account and region say nothing new here. */

@@ -10,8 +10,8 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { runStatus, type StepReport } from '../../workflow';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { logGroupOf, writeLogStream } from '../cloudwatch-logs';
-import { EXIT_INTERRUPTED, untilInterrupted } from '../follow';
-import { attemptsMade, attemptStream, currentStream, openJobDescriber } from '../job-output';
+import { EXIT_INTERRUPTED, resumeCommandOf, untilInterrupted } from '../follow';
+import { attemptsMade, attemptStream, attemptStreams, currentStream, openJobDescriber } from '../job-output';
 import { abortableSleep, cloudWatchReader, fileReader, followOutput } from '../log-follow';
 import { createOutput, type Output } from '../output';
 import { logLocation, type LogLocation } from '../run-summary';
@@ -71,10 +71,11 @@ On AWS the output is read from CloudWatch Logs (needs logs:GetLogEvents); with -
 
 --follow waits for the step to be submitted and its job to start, prints each attempt's output
 as it is written, and ends when the job does (exit 0, whether the job succeeded or failed).
+A local run whose process is gone cannot move: --follow then exits 2 with the resume command.
 
 Exit codes: 0 the output was found (with --follow: the job ended), 1 the job has not started
-(no output yet) or its log stream cannot be read, 2 bad usage, unknown run, step or index, or
-an --attempt the ended job never made, 130 Ctrl-C stopped --follow.`)
+(no output yet) or its log stream cannot be read, 2 bad usage, unknown run, step or index, an
+--attempt the ended job never made, or a run nothing can move, 130 Ctrl-C stopped --follow.`)
     .action(async (runId: string, stepArgument: string, flags: LogsFlags) => {
       process.exitCode = await showLogs(runId, stepArgument, flags, createOutput({ json: flags.json }));
     });
@@ -92,7 +93,7 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
   const { step, arrayIndex } = parseStepArgument(stepArgument, report.steps);
   const spec = targetForRun(flags, journalDir, runId);
   if (flags.follow) {
-    return followLogs({ runId, stepArgument, step: step.step, arrayIndex, journalDir, spec, output });
+    return followLogs({ runId, stepArgument, step: step.step, arrayIndex, journalDir, journalDirFlag: flags.journalDir, spec, output });
   }
   if (!step.jobId) {
     throw new CliError(`step '${step.step}' of run '${runId}' has not been submitted yet, so it has no output; --follow waits for it`, EXIT_WORK_FAILED);
@@ -157,6 +158,8 @@ interface FollowRequest {
   readonly step: string;
   readonly arrayIndex?: number;
   readonly journalDir: string;
+  /** `--journal-dir` as given, for the resume hint. @default - the default directory */
+  readonly journalDirFlag?: string;
   readonly spec: TargetSpec;
   readonly output: Output;
 }
@@ -170,12 +173,17 @@ async function followLogs(request: FollowRequest): Promise<number> {
   let detail: JobDetail | undefined;
   let where: LogLocation | undefined;
   const documented: string[] = [];
+  let wasStuck = false;
   try {
     const outcome = await untilInterrupted((signal) => followOutput({
       look: async () => {
         jobId ??= await submittedJobId(request);
         detail = jobId === undefined ? undefined : await describer.describe(jobId);
-        return detail ? { status: detail.status ?? 'SUBMITTED', stream: currentStream(detail), attempt: Math.max(attemptsMade(detail), 1) } : undefined;
+        // Found stuck twice in a row: the first time, the output so far is still printed.
+        const stuck = FINAL_JOB.has(detail?.status ?? '') ? undefined : stuckError(request, jobId !== undefined);
+        if (stuck && wasStuck) throw stuck;
+        wasStuck = stuck !== undefined;
+        return detail ? { status: detail.status ?? 'SUBMITTED', streams: attemptStreams(detail) } : undefined;
       },
       readerFor: (stream) => {
         where = locate(spec, stream, detail)!;
@@ -185,10 +193,10 @@ async function followLogs(request: FollowRequest): Promise<number> {
         if (output.json) documented.push(text);
         else if (text) output.stdout.write(text);
       },
-      announce: (state) => {
+      announce: (attempt) => {
         if (output.json) return;
         const place = where?.file ?? `CloudWatch Logs group ${where?.logGroupName}, stream ${where?.logStreamName}${spec.endpoint ? ` on ${spec.endpoint}` : ''}`;
-        output.warn(output.style.dim(`${stepArgument} (job ${jobId}), attempt ${state.attempt}: ${place}`));
+        output.warn(output.style.dim(`${stepArgument} (job ${jobId}), attempt ${attempt}: ${place}`));
       },
       sleep: abortableSleep,
       intervalMs: spec.kind === 'aws' ? 2000 : 250,
@@ -199,7 +207,7 @@ async function followLogs(request: FollowRequest): Promise<number> {
     const exitCode = detail?.container?.exitCode;
     if (!output.json) output.warn(output.style.dim(`${stepArgument} (job ${jobId}) ended ${final?.status}${exitCode !== undefined ? ` with exit code ${exitCode}` : ''}`));
     output.document({
-      runId, step: request.step, arrayIndex: request.arrayIndex, jobId: jobId!, attempt: final?.attempt ?? 1,
+      runId, step: request.step, arrayIndex: request.arrayIndex, jobId: jobId!, attempt: Math.max(final?.streams.length ?? 0, 1),
       log: where ?? { logStreamName: '' }, content: documented.join(''),
     } satisfies LogsDocument);
     return EXIT_OK;
@@ -207,6 +215,21 @@ async function followLogs(request: FollowRequest): Promise<number> {
     logs?.destroy();
     await describer.close();
   }
+}
+
+/**
+ * The error for a job nothing can move, refused as `watch` refuses such a run: a local run's
+ * engine lives only in the process that follows the run, and a step whose run nobody follows is
+ * never submitted. Without it the follow would wait in silence until Ctrl-C.
+ */
+function stuckError(request: FollowRequest, submitted: boolean): CliError | undefined {
+  const { run, liveOwner } = runOwnership(request.journalDir, request.runId);
+  if (liveOwner !== undefined) return undefined;
+  // Batch moves submitted jobs on its own; a step of an ended run that was never submitted is submittedJobId's error.
+  if (request.spec.kind !== 'local' && (submitted || isFinalRun(run.status))) return undefined;
+  const why = request.spec.kind === 'local' ? 'its local engine is stopped' : `step '${request.step}' was never submitted`;
+  const resume = resumeCommandOf(request.runId, request);
+  return new CliError(`run '${request.runId}' is not followed by any process and ${why}, so ${request.stepArgument} cannot move; continue the run with: ${resume}`, EXIT_USAGE);
 }
 
 /** The followed job's id once its step is submitted; a run that ended without submitting it is an error. */

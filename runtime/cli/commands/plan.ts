@@ -5,7 +5,7 @@
  * run would make. Nothing is submitted, registered or created.
  */
 import type { Command } from 'commander';
-import { LocalBatchEngine } from '../../engine/engine';
+import { LocalBatchEngine } from '../../engine';
 import { loadTemplate, TemplateReadError, type LoadedBatchResource } from '../../template/load-template';
 import { ConstructReferenceResolver, loadWorkflowFile, planWorkflow, resolveAll, type ReferenceKind, type ReferenceResolver, type Workflow } from '../../workflow';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
