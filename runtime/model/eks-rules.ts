@@ -134,3 +134,25 @@ export function queueOrchestrationProblem(queueName: string, computes: readonly 
   const names = (list: readonly OrchestratedCompute[]) => list.map((c) => `'${c.name}'`).join(', ');
   return `queue '${queueName}' mixes ECS (${names(computes.filter((c) => c.orchestration === 'ECS'))}) and EKS (${names(eks)}) compute environments but Batch expects one orchestration per queue`;
 }
+
+/** Longest Kubernetes namespace name (an RFC 1123 label). */
+export const KUBERNETES_NAMESPACE_MAX_LENGTH = 63;
+
+/**
+ * Why Batch refuses `namespace` as the Kubernetes namespace of an EKS compute environment,
+ * completing "<compute environment> has kubernetesNamespace '<namespace>' but ..."; `undefined`
+ * when it takes it. Batch manages the pods of its jobs in that namespace, so it must be a
+ * namespace of its own: never `default` nor one of the `kube-` system namespaces.
+ */
+export function kubernetesNamespaceProblem(namespace: string): string | undefined {
+  if (namespace.length === 0 || namespace.length > KUBERNETES_NAMESPACE_MAX_LENGTH) {
+    return `expected 1 to ${KUBERNETES_NAMESPACE_MAX_LENGTH} characters (it has ${namespace.length})`;
+  }
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(namespace)) {
+    return 'expected a lowercase RFC 1123 label: lowercase letters, digits and hyphens, starting and ending with a letter or digit';
+  }
+  if (namespace === 'default' || namespace.startsWith('kube-')) {
+    return 'expected a namespace of its own for Batch\'s pods, not \'default\' nor one starting with \'kube-\'';
+  }
+  return undefined;
+}
