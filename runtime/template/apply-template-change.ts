@@ -46,7 +46,9 @@ export class TemplateChangeRefused extends Error {
   public readonly name = 'TemplateChangeRefused';
 }
 
-const DELETE_ORDER: readonly CfnBatchResourceType[] = ['AWS::Batch::JobDefinition', 'AWS::Batch::JobQueue', 'AWS::Batch::ComputeEnvironment', 'AWS::Batch::SchedulingPolicy'];
+const DELETE_ORDER: readonly CfnBatchResourceType[] = [
+  'AWS::Batch::JobDefinition', 'AWS::Batch::JobQueue', 'AWS::Batch::ComputeEnvironment', 'AWS::Batch::SchedulingPolicy', 'AWS::Batch::ConsumableResource',
+];
 
 /**
  * Brings the api from `previous` (the resources of the template as last applied) to `next` (the
@@ -110,6 +112,7 @@ async function create(api: BatchApi, resource: PlannedResource): Promise<string>
   const input = resource.input as never;
   switch (resource.type) {
     case 'AWS::Batch::SchedulingPolicy': return (await api.createSchedulingPolicy(input)).arn!;
+    case 'AWS::Batch::ConsumableResource': return (await api.createConsumableResource(input)).consumableResourceArn!;
     case 'AWS::Batch::ComputeEnvironment': return (await api.createComputeEnvironment(input)).computeEnvironmentArn!;
     case 'AWS::Batch::JobQueue': return (await api.createJobQueue(input)).jobQueueArn!;
     case 'AWS::Batch::JobDefinition': return (await api.registerJobDefinition(input)).jobDefinitionArn!;
@@ -122,6 +125,10 @@ async function update(api: BatchApi, resource: PlannedResource, current: Applied
   switch (resource.type) {
     case 'AWS::Batch::SchedulingPolicy':
       await api.updateSchedulingPolicy({ arn: current.arn, fairsharePolicy: input.fairsharePolicy as batch.FairsharePolicy });
+      return { arn: current.arn, change: changeOf(resource, 'updated', differences) };
+    case 'AWS::Batch::ConsumableResource':
+      // CloudFormation updates TotalQuantity in place; Batch's operation for that is SET.
+      await api.updateConsumableResource({ consumableResource: current.arn, operation: 'SET', quantity: input.totalQuantity as number });
       return { arn: current.arn, change: changeOf(resource, 'updated', differences) };
     case 'AWS::Batch::ComputeEnvironment':
       await api.updateComputeEnvironment({
@@ -173,6 +180,9 @@ async function remove(api: BatchApi, resource: AppliedResource): Promise<string>
     case 'AWS::Batch::SchedulingPolicy':
       await api.deleteSchedulingPolicy({ arn: resource.arn });
       return 'deleted';
+    case 'AWS::Batch::ConsumableResource':
+      await api.deleteConsumableResource({ consumableResource: resource.arn });
+      return 'deleted';
   }
 }
 
@@ -188,6 +198,9 @@ function refuseSameNameReplacements(previous: ReadonlyMap<string, AppliedResourc
     if (before.type !== resource.type) return [`${resource.logicalId} changes type from ${before.type} to ${resource.type}`];
     if (resource.type === 'AWS::Batch::ComputeEnvironment' && before.input.type !== resource.input.type) {
       return [`compute environment '${resource.name}' changes type from ${before.input.type} to ${resource.input.type}, which needs a new compute environment`];
+    }
+    if (resource.type === 'AWS::Batch::ConsumableResource' && (before.input.resourceType ?? 'REPLENISHABLE') !== (resource.input.resourceType ?? 'REPLENISHABLE')) {
+      return [`consumable resource '${resource.name}' changes its resource type, which needs a new consumable resource`];
     }
     if (resource.type === 'AWS::Batch::JobQueue' && (before.input.schedulingPolicyArn === undefined) !== (resource.input.schedulingPolicyArn === undefined)) {
       return [`job queue '${resource.name}' ${resource.input.schedulingPolicyArn === undefined ? 'drops its' : 'gets a'} scheduling policy, which needs a new queue`];

@@ -8,7 +8,7 @@ import type { BatchApi } from '../model/batch-api';
 import { BatchClientException } from '../model/batch-api';
 
 /** The Batch resource types the loader creates. */
-export type CfnBatchResourceType = 'AWS::Batch::SchedulingPolicy' | 'AWS::Batch::ComputeEnvironment' | 'AWS::Batch::JobQueue' | 'AWS::Batch::JobDefinition';
+export type CfnBatchResourceType = 'AWS::Batch::SchedulingPolicy' | 'AWS::Batch::ConsumableResource' | 'AWS::Batch::ComputeEnvironment' | 'AWS::Batch::JobQueue' | 'AWS::Batch::JobDefinition';
 
 /** The resource in the api and whether this call created it. */
 export interface CreatedOrReused {
@@ -29,6 +29,15 @@ export async function createOrReuse(api: BatchApi, type: CfnBatchResourceType, n
       if (existing) return reuse(existing.arn!, existing, input, `scheduling policy '${name}'`);
       const created = await api.createSchedulingPolicy(input as unknown as batch.CreateSchedulingPolicyRequest);
       return { arn: created.arn!, status: 'created' };
+    }
+    case 'AWS::Batch::ConsumableResource': {
+      const listed = ((await api.listConsumableResources({})).consumableResources ?? []).find((resource) => resource.consumableResourceName === name);
+      if (listed) {
+        const existing = await api.describeConsumableResource({ consumableResource: listed.consumableResourceArn! });
+        return reuse(existing.consumableResourceArn!, existing, input, `consumable resource '${name}'`);
+      }
+      const created = await api.createConsumableResource(input as unknown as batch.CreateConsumableResourceRequest);
+      return { arn: created.consumableResourceArn!, status: 'created' };
     }
     case 'AWS::Batch::ComputeEnvironment': {
       const existing = (await api.describeComputeEnvironments({ computeEnvironments: [name] })).computeEnvironments?.[0];

@@ -119,6 +119,8 @@ interface BatchTypeMapping {
 
 const BATCH_TYPES: readonly BatchTypeMapping[] = [
   { type: 'AWS::Batch::SchedulingPolicy', input: 'CreateSchedulingPolicyRequest', nameProperty: 'Name', deploymentOnly: [] },
+  // Before job definitions, whose consumableResourceProperties name them.
+  { type: 'AWS::Batch::ConsumableResource', input: 'CreateConsumableResourceRequest', nameProperty: 'ConsumableResourceName', deploymentOnly: [] },
   { type: 'AWS::Batch::ComputeEnvironment', input: 'CreateComputeEnvironmentRequest', nameProperty: 'ComputeEnvironmentName', deploymentOnly: ['ReplaceComputeEnvironment', 'UpdatePolicy', 'ComputeResources.UpdateToLatestImageVersion'] },
   { type: 'AWS::Batch::JobQueue', input: 'CreateJobQueueRequest', nameProperty: 'JobQueueName', deploymentOnly: [] },
   { type: 'AWS::Batch::JobDefinition', input: 'RegisterJobDefinitionRequest', nameProperty: 'JobDefinitionName', deploymentOnly: ['ResourceRetentionPolicy'] },

@@ -5,7 +5,7 @@
  * it would send can be compared with those of the previous version of the template.
  */
 import type * as batch from '@aws-sdk/client-batch';
-import { computeEnvironmentArn, jobDefinitionArn, jobQueueArn, schedulingPolicyArn, type ArnScope } from '../model/arns';
+import { computeEnvironmentArn, consumableResourceArn, jobDefinitionArn, jobQueueArn, schedulingPolicyArn, type ArnScope } from '../model/arns';
 import type { BatchApi } from '../model/batch-api';
 import type { CfnBatchResourceType } from './create-or-reuse';
 import { loadTemplate, TemplateReadError, type LoadTemplateOptions, type TemplateFinding } from './load-template';
@@ -54,6 +54,7 @@ export function parseTemplateText(text: string, path: string): CfnTemplateObject
 
 type PlanningOperations = Pick<BatchApi,
   'listSchedulingPolicies' | 'describeSchedulingPolicies' | 'createSchedulingPolicy'
+  | 'listConsumableResources' | 'createConsumableResource'
   | 'describeComputeEnvironments' | 'createComputeEnvironment'
   | 'describeJobQueues' | 'createJobQueue'
   | 'describeJobDefinitions' | 'registerJobDefinition'>;
@@ -69,11 +70,16 @@ export async function planTemplate(template: CfnTemplateObject, scope: ArnScope,
   const operations: PlanningOperations = {
     listSchedulingPolicies: async () => ({ schedulingPolicies: [] }),
     describeSchedulingPolicies: async () => ({ schedulingPolicies: [] }),
+    listConsumableResources: async () => ({ consumableResources: [] }),
     describeComputeEnvironments: async () => ({ computeEnvironments: [] }),
     describeJobQueues: async () => ({ jobQueues: [] }),
     describeJobDefinitions: async () => ({ jobDefinitions: [] }),
     createSchedulingPolicy: (input: batch.CreateSchedulingPolicyRequest) =>
       record('AWS::Batch::SchedulingPolicy', input.name!, input, { name: input.name!, arn: schedulingPolicyArn(scope, input.name!) }),
+    createConsumableResource: (input: batch.CreateConsumableResourceRequest) =>
+      record('AWS::Batch::ConsumableResource', input.consumableResourceName!, input, {
+        consumableResourceName: input.consumableResourceName!, consumableResourceArn: consumableResourceArn(scope, input.consumableResourceName!),
+      }),
     createComputeEnvironment: (input: batch.CreateComputeEnvironmentRequest) =>
       record('AWS::Batch::ComputeEnvironment', input.computeEnvironmentName!, input, { computeEnvironmentName: input.computeEnvironmentName, computeEnvironmentArn: computeEnvironmentArn(scope, input.computeEnvironmentName!) }),
     createJobQueue: (input: batch.CreateJobQueueRequest) =>

@@ -124,7 +124,7 @@ describe('loadTemplate', () => {
       Conditions: { IsProd: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] } },
       Resources: {
         Ce: { Type: 'AWS::Batch::ComputeEnvironment', Properties: { Type: 'UNMANAGED', UnmanagedvCpus: { Ref: 'Size' }, Context: { 'Fn::ImportValue': 'SharedContext' } } },
-        Policy: { Type: 'AWS::Batch::ConsumableResource', Properties: { ConsumableResourceName: 'licence', TotalQuantity: 1, ResourceType: 'REPLENISHABLE' } },
+        Training: { Type: 'AWS::Batch::ServiceEnvironment', Properties: { ServiceEnvironmentType: 'SAGEMAKER_TRAINING', CapacityLimits: [{ MaxCapacity: 1, CapacityUnit: 'NUM_INSTANCES' }] } },
         ProdOnly: { Type: 'AWS::Batch::JobQueue', Condition: 'IsProd', Properties: { Priority: 1, ComputeEnvironmentOrder: [{ Order: 1, ComputeEnvironment: { Ref: 'Ce' } }] } },
         Jd: { Type: 'AWS::Batch::JobDefinition', Properties: { Type: 'container', Frobnicate: true, ContainerProperties: { Image: { Ref: 'Missing' }, Command: ['true'], Vcpus: '1', Memory: 128 } } },
       },
@@ -133,7 +133,7 @@ describe('loadTemplate', () => {
     const report = await loadTemplate(engine, handWritten);
     // THEN
     expect(report.findings).toEqual([
-      { level: 'warning', logicalId: 'Policy', message: 'AWS::Batch::ConsumableResource is not supported by the local engine; Policy is not created' },
+      { level: 'warning', logicalId: 'Training', message: 'AWS::Batch::ServiceEnvironment is not supported by the local engine; Training is not created' },
       { level: 'warning', logicalId: 'Ce', property: 'Context', message: 'Fn::ImportValue is not supported by the template loader; the property is left out' },
       { level: 'warning', logicalId: 'ProdOnly', property: 'Condition', message: 'condition IsProd is false, so CloudFormation would not create ProdOnly either; skipped' },
       { level: 'warning', logicalId: 'Jd', property: 'ContainerProperties.Image', message: 'parameter Missing has no value and no Default; the property is left out' },
@@ -162,6 +162,37 @@ describe('loadTemplate', () => {
     expect(second.resources.map((r) => r.status)).toEqual(['existing', 'existing', 'existing']);
     const queue = (await engine.describeJobQueues({ jobQueues: ['Queue'] })).jobQueues![0];
     expect(queue.schedulingPolicyArn).toBe('arn:aws:batch:us-east-1:123456789012:scheduling-policy/teams');
+  });
+
+  test('creates a consumable resource before the job definition that needs it, and reuses it on a second load', async () => {
+    // GIVEN: a license pool, and a job that holds one license while it runs
+    const licensed = {
+      Resources: {
+        Licenses: { Type: 'AWS::Batch::ConsumableResource', Properties: { ConsumableResourceName: 'licenses', TotalQuantity: 2, ResourceType: 'REPLENISHABLE' } },
+        Job: {
+          Type: 'AWS::Batch::JobDefinition',
+          Properties: {
+            Type: 'container',
+            ContainerProperties: { Image: 'busybox', Command: ['true'], ResourceRequirements: [{ Type: 'VCPU', Value: '1' }, { Type: 'MEMORY', Value: '128' }] },
+            ConsumableResourceProperties: { ConsumableResourceList: [{ ConsumableResource: { Ref: 'Licenses' }, Quantity: 1 }] },
+          },
+        },
+      },
+    };
+    // WHEN
+    const first = await loadTemplate(engine, licensed);
+    const second = await loadTemplate(engine, licensed);
+    // THEN
+    expect(first.findings).toEqual([]);
+    expect(first.resources.map((r) => [r.logicalId, r.status, r.arn])).toEqual([
+      ['Licenses', 'created', 'arn:aws:batch:us-east-1:123456789012:consumable-resource/licenses'],
+      ['Job', 'created', 'arn:aws:batch:us-east-1:123456789012:job-definition/Job:1'],
+    ]);
+    expect(second.resources.map((r) => r.status)).toEqual(['existing', 'existing']);
+    const pool = await engine.describeConsumableResource({ consumableResource: 'licenses' });
+    expect([pool.totalQuantity, pool.resourceType]).toEqual([2, 'REPLENISHABLE']);
+    const definition = (await engine.describeJobDefinitions({ jobDefinitionName: 'Job' })).jobDefinitions![0];
+    expect(definition.consumableResourceProperties?.consumableResourceList).toEqual([{ consumableResource: pool.consumableResourceArn, quantity: 1 }]);
   });
 
   test('reports a resource the engine refuses as an error and goes on with the others', async () => {
