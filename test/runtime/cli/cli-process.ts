@@ -3,6 +3,7 @@
  * child process with pipes for stdout and stderr, as CI and scripts see it: not a TTY.
  */
 import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 
 /** The repository root. */
@@ -96,4 +97,11 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Node
 /** True when text holds an ANSI escape sequence. */
 export function hasEscapeCodes(text: string): boolean {
   return text.includes('\u001b');
+}
+
+/** Writes `yaml` as `<dir>/<name>.yaml` and returns its path, for a CLI run to read. */
+export function writeWorkflowFile(dir: string, name: string, yaml: string): string {
+  const file = path.join(dir, `${name}.yaml`);
+  fs.writeFileSync(file, yaml);
+  return file;
 }

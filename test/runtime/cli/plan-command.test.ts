@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { hasEscapeCodes, runCli, TEST_TEMPLATE } from './cli-process';
+import { hasEscapeCodes, runCli, TEST_TEMPLATE, writeWorkflowFile } from './cli-process';
 
 let dir: string;
 let dataDir: string;
@@ -21,12 +21,6 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function workflowFile(name: string, yaml: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(file, yaml);
-  return file;
-}
 
 const GREETING = `
 name: greet
@@ -50,7 +44,7 @@ const DEFINITION_ARN = 'arn:aws:batch:us-east-1:123456789012:job-definition/cli-
 
 test('shows the steps, references, parameters and Batch calls of a run, submits nothing and opens no data directory', async () => {
   // GIVEN
-  const file = workflowFile('greet', GREETING);
+  const file = writeWorkflowFile(dir, 'greet', GREETING);
   // WHEN
   const result = await runCli(['plan', file, ...local, '--param', 'who=batch']);
   // THEN
@@ -73,7 +67,7 @@ test('shows the steps, references, parameters and Batch calls of a run, submits 
 
 test('the --json document resolves every reference and counts jobs and calls', async () => {
   // GIVEN
-  const file = workflowFile('greet', GREETING);
+  const file = writeWorkflowFile(dir, 'greet', GREETING);
   // WHEN
   const result = await runCli(['plan', file, ...local, '--param', 'who=batch', '--json']);
   // THEN
@@ -101,7 +95,7 @@ test('the --json document resolves every reference and counts jobs and calls', a
 
 test('warns of a Ref:: no value fills and of a --param no command uses, and still exits 0', async () => {
   // GIVEN
-  const file = workflowFile('greet', GREETING);
+  const file = writeWorkflowFile(dir, 'greet', GREETING);
   // WHEN
   const result = await runCli(['plan', file, ...local, '--param', 'mode=full']);
   // THEN
@@ -115,7 +109,7 @@ test('warns of a Ref:: no value fills and of a --param no command uses, and stil
 test('plans the join jobs of a step with more than 20 dependencies and the join job definition a run registers', async () => {
   // GIVEN 21 steps and one that waits for all of them
   const producers = Array.from({ length: 21 }, (_, i) => `s${String(i + 1).padStart(2, '0')}`);
-  const file = workflowFile('wide', [
+  const file = writeWorkflowFile(dir, 'wide', [
     'name: wide',
     'defaults: { jobQueue: cdk:Queue, jobDefinition: cdk:Shell }',
     'join: { jobDefinition: batchkit-join }',
@@ -145,7 +139,7 @@ test('plans the join jobs of a step with more than 20 dependencies and the join 
 
 test('a queue or job definition the target does not have is marked missing and exits 2', async () => {
   // GIVEN
-  const file = workflowFile('missing', `
+  const file = writeWorkflowFile(dir, 'missing', `
 name: missing
 defaults:
   jobQueue: no-such-queue
@@ -180,7 +174,7 @@ test.each([
   ['a cdk: reference the template does not have', 'name: nope\ndefaults: { jobQueue: cdk:Nope, jobDefinition: cdk:Shell }\nsteps:\n  a: {}\n', /jobQueue 'cdk:Nope' matches no AWS::Batch::JobQueue of the CDK app/],
 ])('%s exits 2 with what is wrong', async (_what, yaml, message) => {
   // GIVEN
-  const file = workflowFile('bad', yaml);
+  const file = writeWorkflowFile(dir, 'bad', yaml);
   // WHEN
   const result = await runCli(['plan', file, ...local]);
   // THEN
@@ -192,7 +186,7 @@ test.each([
 test('a target that cannot be reached exits 1 and names it', async () => {
   // GIVEN a port nothing listens on, and references that need no CDK app
   const port = await closedPort();
-  const file = workflowFile('plain', 'name: plain\ndefaults: { jobQueue: some-queue, jobDefinition: some-def }\nsteps:\n  a: {}\n');
+  const file = writeWorkflowFile(dir, 'plain', 'name: plain\ndefaults: { jobQueue: some-queue, jobDefinition: some-def }\nsteps:\n  a: {}\n');
   // WHEN
   const result = await runCli(['plan', file, '--endpoint', `http://127.0.0.1:${port}`, '--request-timeout', '2']);
   // THEN

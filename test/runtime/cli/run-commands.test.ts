@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cliEnv, hasEscapeCodes, runCli, TEST_TEMPLATE } from './cli-process';
+import { cliEnv, hasEscapeCodes, runCli, TEST_TEMPLATE, writeWorkflowFile } from './cli-process';
 
 let dir: string;
 let target: string[];
@@ -17,12 +17,6 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function workflowFile(name: string, yaml: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(file, yaml);
-  return file;
-}
 
 const OK_WORKFLOW = `
 name: cli-ok
@@ -80,7 +74,7 @@ describe('usage errors exit 2 and name what was wrong', () => {
 
   test('an invalid workflow names the file, line and column, and submits nothing', async () => {
     // GIVEN: a dependency on a step that does not exist, on line 6
-    const file = workflowFile('invalid', 'name: cli-invalid\ndefaults: { jobQueue: cdk:Queue, jobDefinition: cdk:Shell }\nsteps:\n  first: {}\n  second:\n    dependsOn: [frist]\n');
+    const file = writeWorkflowFile(dir, 'invalid', 'name: cli-invalid\ndefaults: { jobQueue: cdk:Queue, jobDefinition: cdk:Shell }\nsteps:\n  first: {}\n  second:\n    dependsOn: [frist]\n');
     // WHEN
     const result = await runCli(['run', file, ...target]);
     // THEN
@@ -90,7 +84,7 @@ describe('usage errors exit 2 and name what was wrong', () => {
   });
 
   test('a construct reference the template does not have', async () => {
-    const file = workflowFile('unresolved', 'name: cli-unresolved\nsteps:\n  only: { jobQueue: cdk:Nowhere, jobDefinition: cdk:Shell }\n');
+    const file = writeWorkflowFile(dir, 'unresolved', 'name: cli-unresolved\nsteps:\n  only: { jobQueue: cdk:Nowhere, jobDefinition: cdk:Shell }\n');
     const result = await runCli(['run', file, ...target]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/jobQueue 'cdk:Nowhere' matches no AWS::Batch::JobQueue of the CDK app, expected one of: CliTest\/Queue/);
@@ -108,7 +102,7 @@ describe('on AWS without configuration (no network needed)', () => {
     }
     return env;
   }
-  const file = () => workflowFile('aws', 'name: cli-aws\nsteps:\n  only: { jobQueue: some-queue, jobDefinition: some-definition }\n');
+  const file = () => writeWorkflowFile(dir, 'aws', 'name: cli-aws\nsteps:\n  only: { jobQueue: some-queue, jobDefinition: some-definition }\n');
 
   test('no region is a usage error that says how to give one', async () => {
     const result = await runCli(['run', file(), '--journal-dir', path.join(dir, 'aws-runs')], { env: bareAwsEnv() });
@@ -129,7 +123,7 @@ describe('a workflow that succeeds', () => {
   let stdout: string;
 
   beforeAll(async () => {
-    const result = await runCli(['run', workflowFile('ok', OK_WORKFLOW), ...target]);
+    const result = await runCli(['run', writeWorkflowFile(dir, 'ok', OK_WORKFLOW), ...target]);
     expect(result).toEqual(expect.objectContaining({ code: 0 }));
     stdout = result.stdout;
     runId = /Run (cli-ok-\S+) \(cli-ok\): SUCCEEDED/.exec(stdout)![1];
@@ -198,7 +192,7 @@ describe('a workflow that succeeds', () => {
 describe('a workflow that fails', () => {
   test('exits 1, names the failed job with its exit code, reason, logs and the dependents it took down', async () => {
     // WHEN
-    const result = await runCli(['run', workflowFile('failing', FAILING_WORKFLOW), ...target, '--json']);
+    const result = await runCli(['run', writeWorkflowFile(dir, 'failing', FAILING_WORKFLOW), ...target, '--json']);
     // THEN
     expect(result.code).toBe(1);
     const doc = JSON.parse(result.stdout);

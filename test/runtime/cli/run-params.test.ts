@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { runCli, TEST_TEMPLATE } from './cli-process';
+import { runCli, TEST_TEMPLATE, writeWorkflowFile } from './cli-process';
 
 let dir: string;
 let template: string;
@@ -27,12 +27,6 @@ beforeAll(() => {
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-function workflowFile(name: string, yaml: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(file, yaml);
-  return file;
-}
 
 const GREETING = `
 name: greet
@@ -59,7 +53,7 @@ async function output(runId: string, step: string): Promise<string> {
 
 test('--param wins over the step, the step over the job definition, and the last of a repeated key wins', async () => {
   // WHEN
-  const result = await runCli(['run', workflowFile('greet', GREETING), ...target, '--run-id', 'greet-params',
+  const result = await runCli(['run', writeWorkflowFile(dir, 'greet', GREETING), ...target, '--run-id', 'greet-params',
     '--param', 'who=first', '--param', 'who=cli', '--param', 'filter=kind=csv']);
   // THEN
   expect(result.code).toBe(0);
@@ -72,7 +66,7 @@ test('--param wins over the step, the step over the job definition, and the last
 
 test('a value that makes a step fail fails the run with exit 1', async () => {
   // GIVEN
-  const file = workflowFile('exits', `
+  const file = writeWorkflowFile(dir, 'exits', `
 name: exits
 defaults:
   jobQueue: cdk:Queue
@@ -100,8 +94,8 @@ test.each([
   const dataDir = path.join(journal, 'engine');
   // WHEN
   const [run, plan] = await Promise.all([
-    runCli(['run', workflowFile('greet', GREETING), '--local', '--template', template, '--data-dir', dataDir, '--journal-dir', journal, '--param', param]),
-    runCli(['plan', workflowFile('greet', GREETING), '--local', '--template', template, '--param', param]),
+    runCli(['run', writeWorkflowFile(dir, 'greet', GREETING), '--local', '--template', template, '--data-dir', dataDir, '--journal-dir', journal, '--param', param]),
+    runCli(['plan', writeWorkflowFile(dir, 'greet', GREETING), '--local', '--template', template, '--param', param]),
   ]);
   // THEN
   for (const result of [run, plan]) {

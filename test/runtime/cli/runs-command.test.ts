@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { hasEscapeCodes, runCli, startCli, TEST_TEMPLATE } from './cli-process';
+import { hasEscapeCodes, runCli, startCli, TEST_TEMPLATE, writeWorkflowFile } from './cli-process';
 
 let dir: string;
 let journalDir: string;
@@ -14,12 +14,6 @@ let dataDir: string;
 
 function target(): string[] {
   return ['--local', '--template', TEST_TEMPLATE, '--data-dir', dataDir, '--journal-dir', journalDir];
-}
-
-function workflowFile(name: string, yaml: string): string {
-  const file = path.join(dir, `${name}.yaml`);
-  fs.writeFileSync(file, yaml);
-  return file;
 }
 
 const OK_WORKFLOW = `
@@ -53,9 +47,9 @@ beforeAll(async () => {
   journalDir = path.join(dir, 'runs');
   dataDir = path.join(dir, 'engine');
   // Two finished runs, the failing one second and so newest.
-  const ok = await runCli(['run', workflowFile('ok', OK_WORKFLOW), ...target(), '--run-id', 'ok-run']);
+  const ok = await runCli(['run', writeWorkflowFile(dir, 'ok', OK_WORKFLOW), ...target(), '--run-id', 'ok-run']);
   expect(ok.code).toBe(0);
-  const failed = await runCli(['run', workflowFile('fail', FAILING_WORKFLOW), ...target(), '--run-id', 'failed-run']);
+  const failed = await runCli(['run', writeWorkflowFile(dir, 'fail', FAILING_WORKFLOW), ...target(), '--run-id', 'failed-run']);
   expect(failed.code).toBe(1);
 });
 afterAll(() => {
@@ -159,7 +153,7 @@ test('a run in progress is RUNNING with the pid of the process that follows it',
   // GIVEN a run whose only job waits for a file this test writes
   const release = path.join(dir, 'release');
   const started = path.join(dir, 'started');
-  const file = workflowFile('held', `
+  const file = writeWorkflowFile(dir, 'held', `
 name: runs-held
 defaults:
   jobQueue: cdk:Queue
