@@ -8,16 +8,21 @@ import * as fs from 'fs';
 import { containersLabelled, podman, requireContainerRuntime, TEST_IMAGE, WORKER_IMAGE } from './container-fixture';
 import { EngineFixture, openEngine } from './engine-fixture';
 
-/** The main node listens until every other node said hello, then prints what it heard. */
+/**
+ * The main node listens on one port per other node (5000 + its index) until each said hello, then
+ * prints what it heard. One port per sender: with a single port re-opened after each hello, a
+ * second sender's connection queued on the closing listener is dropped though its `nc` succeeded.
+ */
 const MAIN_SCRIPT = [
-  'n=1; while [ $n -lt "$AWS_BATCH_JOB_NUM_NODES" ]; do nc -l -p 5000 >> /tmp/heard; n=$((n+1)); done',
-  'sort /tmp/heard',
+  'n=1; while [ $n -lt "$AWS_BATCH_JOB_NUM_NODES" ]; do nc -l -p $((5000 + n)) > /tmp/heard.$n & n=$((n+1)); done',
+  'wait',
+  'cat /tmp/heard.* | sort',
 ].join('\n');
 
 /** A worker says hello to the main node's address, retrying until the main node listens (it may start later than us). */
 const WORKER_SCRIPT = [
   'echo "address=$AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS"',
-  'i=0; until echo "hello from node $AWS_BATCH_JOB_NODE_INDEX of $AWS_BATCH_JOB_NUM_NODES ($ROLE)" | nc "$AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS" 5000; do',
+  'i=0; until echo "hello from node $AWS_BATCH_JOB_NODE_INDEX of $AWS_BATCH_JOB_NUM_NODES ($ROLE)" | nc "$AWS_BATCH_JOB_MAIN_NODE_PRIVATE_IPV4_ADDRESS" $((5000 + AWS_BATCH_JOB_NODE_INDEX)); do',
   '  i=$((i+1)); [ $i -lt 100 ] || exit 1; sleep 0.1',
   'done',
 ].join('\n');
