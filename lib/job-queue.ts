@@ -128,7 +128,7 @@ function stuckJobLimits(props: BatchQueueProps): StuckJobAction[] {
 }
 
 function inRange(seconds: number): boolean {
-  return seconds >= STATE_TIME_LIMIT_SECONDS_RANGE.min && seconds <= STATE_TIME_LIMIT_SECONDS_RANGE.max;
+  return STATE_TIME_LIMIT_SECONDS_RANGE.accepts(seconds);
 }
 
 function cancelAction(limit: StuckJobAction): batch.JobStateTimeLimitAction {

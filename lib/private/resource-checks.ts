@@ -128,8 +128,8 @@ export function describeQueue(
 }
 
 /**
- * Queue rules: a valid name, 1..3 compute environments, distinct orders, one kind, one
- * architecture, time limits (`stated` by the construct, or read from the resource).
+ * Queue rules: a valid name, a priority of 0..1000, 1..3 compute environments, distinct orders,
+ * one kind, one architecture, time limits (`stated` by the construct, or read from the resource).
  */
 export function queueCheck(queue: batch.IJobQueue | batch.CfnJobQueue, stated?: StatedTimeLimits): Findings {
   const described = describeQueue(queue, stated);
@@ -142,10 +142,13 @@ export function queueCheck(queue: batch.IJobQueue | batch.CfnJobQueue, stated?: 
   const q = described.value;
   // With a compute environment left out as unresolved, the count and mix rules would judge a partial queue.
   if (described.unresolved.length > 0) return { errors, warnings };
+  const priority = cfnQueue ? Stack.of(cfnQueue).resolve(cfnQueue.priority) : undefined;
+  if (priority !== undefined && typeof priority !== 'number') warnings.push(...skippedFor(subject, ['priority']));
   const findings = queueFindings({
     name: q.name,
     computeEnvironments: q.computeEnvironments.map((compute, i) => ({ compute, order: q.orders[i] })),
     stateTimeLimitSeconds: q.stateTimeLimitSeconds,
+    priority: typeof priority === 'number' ? priority : undefined,
   });
   const mixed = queueOrchestrationProblem(q.name, orchestratedComputes(q));
   if (mixed) errors.push(mixed);

@@ -5,7 +5,7 @@
  * definition or a submit puts into a process (argv, environment) reaches it as written.
  */
 import type * as batch from '@aws-sdk/client-batch';
-import { RESERVED_ENVIRONMENT_PREFIX } from '../model/environment-rules';
+import { codePoint, environmentNameProblem, firstControlCharacter } from '../model/environment-rules';
 import { ecsTaskContainer } from './ecs-task';
 import { invalid, shown } from './errors';
 import type { ConsumableNeeds } from './consumable-resources';
@@ -178,9 +178,6 @@ export function jobEnvironment(job: JobRecord, container: batch.ContainerPropert
   return environment;
 }
 
-/** Any C0 control character (U+0000 to U+001F). */
-const CONTROL_CHARACTER = /[\u0000-\u001f]/;
-
 /** The image, command and environment of a container, as a job definition or an override gives them. */
 export interface ContainerProcessInput {
   /** Image reference: a container launcher passes it as an argument. */
@@ -202,9 +199,9 @@ export interface ContainerProcessInput {
  * @param field the request path of the container, e.g. `containerOverrides`
  */
 export function checkContainerProcess(container: ContainerProcessInput, field: string): void {
-  const imageControl = typeof container.image === 'string' ? CONTROL_CHARACTER.exec(container.image) : null;
-  if (imageControl) {
-    invalid(`${field}.image ${shown(container.image)} contains the control character ${codePoint(imageControl[0])}: expected an image reference of letters, digits and - _ : . / @ #`);
+  const imageControl = typeof container.image === 'string' ? firstControlCharacter(container.image) : undefined;
+  if (imageControl !== undefined) {
+    invalid(`${field}.image ${shown(container.image)} contains the control character ${codePoint(imageControl)}: expected an image reference of letters, digits and - _ : . / @ #`);
   }
   if (container.command !== undefined) {
     if (!Array.isArray(container.command) || container.command.some((argument) => typeof argument !== 'string')) {
@@ -257,24 +254,12 @@ export function checkParameters(parameters: unknown, field: string): void {
  * environment splits name from value at the first one), and not Batch's reserved prefix.
  */
 function checkEnvironmentName(name: string, field: string): void {
-  const control = CONTROL_CHARACTER.exec(name);
-  if (control) {
-    invalid(`${field} ${shown(name)} contains the control character ${codePoint(control[0])}: expected a name of printable characters`);
-  }
-  if (name.includes('=')) {
-    invalid(`${field} ${shown(name)} contains "=": expected a name without "=", which separates name from value in a process environment`);
-  }
-  if (name.startsWith(RESERVED_ENVIRONMENT_PREFIX)) {
-    invalid(`${field} ${shown(name)} is reserved: names starting with ${RESERVED_ENVIRONMENT_PREFIX} are set by Batch`);
-  }
+  const problem = environmentNameProblem(name);
+  if (problem !== undefined) invalid(`${field} ${shown(name)} ${problem}`);
 }
 
 function checkNoNul(value: string, field: string, what: string): void {
   if (value.includes('\u0000')) {
     invalid(`${field} ${shown(value)} contains a NUL character (U+0000): expected a string without NUL, since ${what} ends at the first NUL`);
   }
-}
-
-function codePoint(character: string): string {
-  return `U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }

@@ -6,8 +6,9 @@
 import type * as batch from '@aws-sdk/client-batch';
 import type { IntegerRange } from '../model/integer-range';
 import { NUM_NODES_RANGE } from '../model/job-rules';
+import { nodeLayoutProblems } from '../model/multi-node-rules';
 import { MAX_STATE_TIME_LIMIT_ACTIONS, STATE_TIME_LIMIT_REASONS, STATE_TIME_LIMIT_SECONDS_RANGE } from '../model/queue-rules';
-import { checkInteger, invalid, requireInteger, requireOneOf, shown } from './errors';
+import { checkInteger, invalid, requireInteger, requireOneOf, requireString, shown } from './errors';
 
 /** Refuses a field outside a model range when it is given, e.g. `retryStrategy.attempts must be an integer from 1 to 10: given 11`. */
 export function checkInRange(value: unknown, field: string, range: IntegerRange): number | undefined {
@@ -43,7 +44,10 @@ export function checkTimeLimitActions(actions: batch.JobStateTimeLimitAction[] |
   return actions;
 }
 
-/** Checks a multinode job definition's node count, main node and node ranges. */
+/**
+ * Checks a multinode job definition's node count, main node and node ranges: the ranges must
+ * not overlap and must cover nodes 0..numNodes-1 exactly, as RegisterJobDefinition requires.
+ */
 export function checkNodeProperties(nodeProperties: batch.NodeProperties | undefined, name: string): void {
   if (!nodeProperties) {
     invalid(`nodeProperties is required for a multinode job definition ${shown(name)}`);
@@ -52,6 +56,12 @@ export function checkNodeProperties(nodeProperties: batch.NodeProperties | undef
   requireInteger(nodeProperties.mainNode, 'nodeProperties.mainNode', 0, numNodes - 1);
   if (!nodeProperties.nodeRangeProperties?.length) {
     invalid(`nodeProperties.nodeRangeProperties must list at least one node range for job definition ${shown(name)}`);
+  }
+  const targetNodes = nodeProperties.nodeRangeProperties.map((range, index) =>
+    requireString(range?.targetNodes, `nodeProperties.nodeRangeProperties[${index}].targetNodes`));
+  const problems = nodeLayoutProblems(numNodes, nodeProperties.mainNode!, targetNodes);
+  if (problems.length > 0) {
+    invalid(`nodeProperties of job definition ${shown(name)} ${problems.join('; ')}`);
   }
 }
 

@@ -4,12 +4,13 @@
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { ArnScope, computeEnvironmentArn, jobDefinitionArn, jobQueueArn, nameFromReference, parseScopedArn } from '../model/arns';
-import { isFargateKind, mixesFargateAndEc2, QUEUE_COMPUTE_ENVIRONMENTS_RANGE } from '../model/queue-rules';
+import { SCHEDULING_PRIORITY_RANGE } from '../model/container-settings-rules';
+import { isFargateKind, mixesFargateAndEc2, QUEUE_COMPUTE_ENVIRONMENTS_RANGE, QUEUE_PRIORITY_RANGE } from '../model/queue-rules';
 import { ATTEMPT_TIMEOUT_SECONDS_RANGE } from '../model/retry-rules';
 import { checkInteger, checkName, checkOneOf, checkTags, invalid, requireInteger, requireOneOf, requireString, shown } from './errors';
 import { checkEcsProperties, checkEksProperties, checkOneJobShape } from './ecs-task';
 import { checkContainerProcess, checkParameters } from './job-container';
-import { checkInRange, checkNodeProperties, checkTimeLimitActions, definedOnly, paginate } from './request-checks';
+import { checkInRange, checkNodeProperties, checkTimeLimitActions, definedOnly, paginate, requireInRange } from './request-checks';
 import { checkRetryStrategy } from './retry-policy';
 import { SchedulingPolicyRegistry } from './scheduling-policies';
 
@@ -153,7 +154,7 @@ export class ResourceRegistry {
     if (this.jobQueues.has(name)) {
       invalid(`job queue ${shown(name)} already exists`);
     }
-    const priority = requireInteger(input.priority, 'priority', 0, 1000);
+    const priority = requireInRange(input.priority, 'priority', QUEUE_PRIORITY_RANGE);
     const arn = jobQueueArn(this.scope, name);
     const detail: batch.JobQueueDetail = {
       jobQueueName: name,
@@ -182,7 +183,7 @@ export class ResourceRegistry {
     const updated: batch.JobQueueDetail = {
       ...queue,
       state: checkOneOf(input.state, 'state', STATES) ?? queue.state,
-      priority: checkInteger(input.priority, 'priority', 0, 1000) ?? queue.priority,
+      priority: checkInRange(input.priority, 'priority', QUEUE_PRIORITY_RANGE) ?? queue.priority,
       computeEnvironmentOrder: input.computeEnvironmentOrder ? this.checkComputeEnvironmentOrder(input.computeEnvironmentOrder) : queue.computeEnvironmentOrder,
       jobStateTimeLimitActions: input.jobStateTimeLimitActions ? checkTimeLimitActions(input.jobStateTimeLimitActions) : queue.jobStateTimeLimitActions,
       schedulingPolicyArn: policyArn ?? queue.schedulingPolicyArn,
@@ -238,7 +239,7 @@ export class ResourceRegistry {
       checkContainerProcess(range?.container ?? {}, `nodeProperties.nodeRangeProperties[${index}].container`));
     checkInRange(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', ATTEMPT_TIMEOUT_SECONDS_RANGE);
     checkRetryStrategy(input.retryStrategy, 'retryStrategy');
-    checkInteger(input.schedulingPriority, 'schedulingPriority', 0, 9999);
+    checkInRange(input.schedulingPriority, 'schedulingPriority', SCHEDULING_PRIORITY_RANGE);
     const revision = (this.latestRevision.get(name) ?? 0) + 1;
     const arn = jobDefinitionArn(this.scope, name, revision);
     const definition: batch.JobDefinition = {

@@ -4,24 +4,12 @@
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { ArnScope, nameFromReference, schedulingPolicyArn } from '../model/arns';
-import { checkInteger, checkName, checkTags, invalid, requireString, shown } from './errors';
-import { definedOnly, paginate } from './request-checks';
-
-/** Longest `shareDecaySeconds`: one week. */
-export const MAX_SHARE_DECAY_SECONDS = 604_800;
-/** Largest `computeReservation`, a percentage. */
-export const MAX_COMPUTE_RESERVATION = 99;
-/** Most `shareDistribution` entries of one policy. */
-export const MAX_SHARE_DISTRIBUTION = 500;
-/** Smallest `weightFactor`. */
-export const MIN_WEIGHT_FACTOR = 0.0001;
-/** Largest `weightFactor`. */
-export const MAX_WEIGHT_FACTOR = 999.9999;
-/** The weight of a share identifier the policy does not list. */
-export const DEFAULT_WEIGHT_FACTOR = 1;
-
-/** A share identifier: up to 255 letters and digits, optionally followed by `*` (a prefix). */
-const SHARE_IDENTIFIER = /^[A-Za-z0-9]{1,255}\*?$/;
+import {
+  COMPUTE_RESERVATION_RANGE, DEFAULT_WEIGHT_FACTOR, MAX_SHARE_DISTRIBUTION, SHARE_DECAY_SECONDS_RANGE, SHARE_IDENTIFIER_EXPECTED,
+  WEIGHT_FACTOR_RANGE, isShareIdentifier, isWeightFactor, shareIdentifiersOverlap,
+} from '../model/fair-share-rules';
+import { checkName, checkTags, invalid, requireString, shown } from './errors';
+import { checkInRange, definedOnly, paginate } from './request-checks';
 
 /** Called after every change so the store can persist it (`detail` undefined = deleted). */
 export type PolicyChangeListener = (key: string, detail: batch.SchedulingPolicyDetail | undefined) => void;
@@ -138,15 +126,15 @@ export function weightFactorOf(policy: batch.FairsharePolicy | undefined, shareI
 /** Checks a job's `shareIdentifier` the way a policy's identifiers are checked. */
 export function checkShareIdentifier(value: unknown, field: string): string {
   const identifier = requireString(value, field);
-  if (!SHARE_IDENTIFIER.test(identifier)) {
-    invalid(`${field} ${shown(identifier)} is not a share identifier: expected 1 to 255 letters and digits, optionally followed by *`);
+  if (!isShareIdentifier(identifier)) {
+    invalid(`${field} ${shown(identifier)} is not a share identifier: expected ${SHARE_IDENTIFIER_EXPECTED}`);
   }
   return identifier;
 }
 
 function checkFairsharePolicy(policy: batch.FairsharePolicy): batch.FairsharePolicy {
-  checkInteger(policy.shareDecaySeconds, 'fairsharePolicy.shareDecaySeconds', 0, MAX_SHARE_DECAY_SECONDS);
-  checkInteger(policy.computeReservation, 'fairsharePolicy.computeReservation', 0, MAX_COMPUTE_RESERVATION);
+  checkInRange(policy.shareDecaySeconds, 'fairsharePolicy.shareDecaySeconds', SHARE_DECAY_SECONDS_RANGE);
+  checkInRange(policy.computeReservation, 'fairsharePolicy.computeReservation', COMPUTE_RESERVATION_RANGE);
   const distribution = policy.shareDistribution;
   if (distribution !== undefined && (!Array.isArray(distribution) || distribution.length > MAX_SHARE_DISTRIBUTION)) {
     invalid(`fairsharePolicy.shareDistribution must be a list of at most ${MAX_SHARE_DISTRIBUTION} entries: given ${Array.isArray(distribution) ? `${distribution.length} entries` : shown(distribution)}`);
@@ -156,21 +144,16 @@ function checkFairsharePolicy(policy: batch.FairsharePolicy): batch.FairsharePol
     const field = `fairsharePolicy.shareDistribution[${index}]`;
     const identifier = checkShareIdentifier(entry?.shareIdentifier, `${field}.shareIdentifier`);
     const weight = entry.weightFactor;
-    if (weight !== undefined && (typeof weight !== 'number' || !(weight >= MIN_WEIGHT_FACTOR && weight <= MAX_WEIGHT_FACTOR))) {
-      invalid(`${field}.weightFactor must be a number from ${MIN_WEIGHT_FACTOR} to ${MAX_WEIGHT_FACTOR}: given ${shown(weight)}`);
+    if (weight !== undefined && !isWeightFactor(weight)) {
+      invalid(`${field}.weightFactor must be a number from ${WEIGHT_FACTOR_RANGE.min} to ${WEIGHT_FACTOR_RANGE.max}: given ${shown(weight)}`);
     }
-    const overlapping = identifiers.find((other) => overlaps(other, identifier));
+    const overlapping = identifiers.find((other) => shareIdentifiersOverlap(other, identifier));
     if (overlapping !== undefined) {
       invalid(`${field}.shareIdentifier ${shown(identifier)} overlaps ${shown(overlapping)}: expected share identifiers that no other entry (or prefix*) covers`);
     }
     identifiers.push(identifier);
   });
   return definedOnly(policy);
-}
-
-function overlaps(a: string, b: string): boolean {
-  const covers = (prefix: string, other: string): boolean => prefix.endsWith('*') && other.replace(/\*$/, '').startsWith(prefix.slice(0, -1));
-  return a === b || covers(a, b) || covers(b, a);
 }
 
 function refuseQuotaShare(policy: unknown): void {

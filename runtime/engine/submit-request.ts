@@ -3,25 +3,21 @@
  * immutable `JobSpec` the engine keeps (limits from the Batch API model and its documentation).
  */
 import type * as batch from '@aws-sdk/client-batch';
-import { checkInteger, checkName, checkTags, invalid, requireString, shown } from './errors';
-import { checkContainerProcess, checkParameters } from './job-container';
-import { checkPropertiesOverrides, localRunRefusal } from './ecs-task';
+import { checkName, checkTags, invalid, requireString, shown } from './errors';
+import { checkContainerProcess, checkParameters, containerNeeds, definitionContainer } from './job-container';
+import { checkPropertiesOverrides, ecsTaskContainer, localRunRefusal } from './ecs-task';
 import type { JobRecord, JobSpec } from './job-record';
 import type { ResourceRegistry } from './resources';
 import { checkRetryStrategy } from './retry-policy';
 import { checkShareIdentifier } from './scheduling-policies';
 import type { ConsumableResourceRegistry } from './consumable-resources';
 import { effectiveConsumables } from './consumable-jobs';
-import { numNodesOverrideProblem } from '../model/multi-node-rules';
-
-/** Most dependencies a job may have. */
-export const MAX_DEPENDENCIES = 20;
-/** Smallest array job. */
-export const MIN_ARRAY_SIZE = 2;
-/** Largest array job. */
-export const MAX_ARRAY_SIZE = 10_000;
-/** Shortest attempt timeout AWS accepts. */
-export const MIN_TIMEOUT_SECONDS = 60;
+import { checkInRange } from './request-checks';
+import { SCHEDULING_PRIORITY_RANGE } from '../model/container-settings-rules';
+import { FargateOperatingSystem, fargatePairProblem } from '../model/fargate';
+import { ARRAY_SIZE_RANGE, MAX_JOB_DEPENDENCIES, NUM_NODES_RANGE } from '../model/job-rules';
+import { isNodeRangeText, numNodesOverrideProblem } from '../model/multi-node-rules';
+import { ATTEMPT_TIMEOUT_SECONDS_RANGE } from '../model/retry-rules';
 
 /** Looks up an existing job (or child, or node) by id. */
 export type JobLookup = (jobId: string) => JobRecord | undefined;
@@ -38,9 +34,9 @@ export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceR
   }
   const definition = resources.resolveJobDefinition(requireString(input.jobDefinition, 'jobDefinition'));
   const multiNode = definition.type === 'multinode';
-  const arraySize = checkInteger(input.arrayProperties?.size, 'arrayProperties.size', MIN_ARRAY_SIZE, MAX_ARRAY_SIZE);
+  const arraySize = checkInRange(input.arrayProperties?.size, 'arrayProperties.size', ARRAY_SIZE_RANGE);
   if (input.arrayProperties && arraySize === undefined) {
-    invalid(`arrayProperties.size is required with arrayProperties: expected an integer from ${MIN_ARRAY_SIZE} to ${MAX_ARRAY_SIZE}`);
+    invalid(`arrayProperties.size is required with arrayProperties: expected ${ARRAY_SIZE_RANGE.expected}`);
   }
   if (multiNode && arraySize !== undefined) {
     invalid(`arrayProperties cannot be used with multinode job definition ${shown(definition.jobDefinitionName)}: multi-node parallel jobs are not array jobs`);
@@ -58,9 +54,10 @@ export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceR
   checkPropertiesOverrides(definition, input);
   checkDependencies(input, arraySize, findJob);
   checkRetryStrategy(input.retryStrategy, 'retryStrategy');
-  checkInteger(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', MIN_TIMEOUT_SECONDS, Number.MAX_SAFE_INTEGER);
+  checkInRange(input.timeout?.attemptDurationSeconds, 'timeout.attemptDurationSeconds', ATTEMPT_TIMEOUT_SECONDS_RANGE);
   checkParameters(input.parameters, 'parameters');
   checkOverrides(input.containerOverrides, 'containerOverrides');
+  checkFargateSize(input, definition);
   const numNodes = multiNode ? checkNodeOverrides(input.nodeOverrides, definition) : undefined;
   const requestTags = checkTags(input.tags, 'tags') ?? {};
   if (Object.keys(requestTags).length === 0 && input.tags !== undefined) {
@@ -75,7 +72,7 @@ export function buildJobSpec(input: batch.SubmitJobRequest, resources: ResourceR
   if (!queue.schedulingPolicyArn && input.shareIdentifier !== undefined) {
     invalid(`shareIdentifier ${shown(input.shareIdentifier)} cannot be used: job queue ${shown(queue.jobQueueName)} has no fair-share scheduling policy`);
   }
-  checkInteger(input.schedulingPriorityOverride, 'schedulingPriorityOverride', 0, 9999);
+  checkInRange(input.schedulingPriorityOverride, 'schedulingPriorityOverride', SCHEDULING_PRIORITY_RANGE);
   const consumableResources = effectiveConsumables(input, definition, numNodes, consumables);
   const propagateTags = input.propagateTags ?? definition.propagateTags ?? false;
   return {
@@ -96,8 +93,8 @@ function checkDependencies(input: batch.SubmitJobRequest, arraySize: number | un
   if (!Array.isArray(dependencies)) {
     invalid(`dependsOn must be a list of {jobId, type}: given ${shown(dependencies)}`);
   }
-  if (dependencies.length > MAX_DEPENDENCIES) {
-    invalid(`dependsOn has ${dependencies.length} entries, expected at most ${MAX_DEPENDENCIES}`);
+  if (dependencies.length > MAX_JOB_DEPENDENCIES) {
+    invalid(`dependsOn has ${dependencies.length} entries, expected at most ${MAX_JOB_DEPENDENCIES}`);
   }
   dependencies.forEach((dependency, index) => {
     const field = `dependsOn[${index}]`;
@@ -144,7 +141,7 @@ function checkOverrides(overrides: batch.ContainerOverrides | undefined, field: 
 
 function checkNodeOverrides(overrides: batch.NodeOverrides | undefined, definition: batch.JobDefinition): number {
   const properties = definition.nodeProperties!;
-  const numNodes = checkInteger(overrides?.numNodes, 'nodeOverrides.numNodes', 1, 1000) ?? properties.numNodes!;
+  const numNodes = checkInRange(overrides?.numNodes, 'nodeOverrides.numNodes', NUM_NODES_RANGE) ?? properties.numNodes!;
   const targetNodes = (properties.nodeRangeProperties ?? []).map((range) => range.targetNodes ?? '');
   const problem = numNodesOverrideProblem({ numNodes: properties.numNodes!, mainNode: properties.mainNode!, targetNodes }, numNodes);
   if (problem) {
@@ -153,10 +150,34 @@ function checkNodeOverrides(overrides: batch.NodeOverrides | undefined, definiti
   (overrides?.nodePropertyOverrides ?? []).forEach((override, index) => {
     const field = `nodeOverrides.nodePropertyOverrides[${index}]`;
     const target = requireString(override.targetNodes, `${field}.targetNodes`);
-    if (!/^(\d+)?(:(\d+)?)?$/.test(target) || target === ':') {
+    if (!isNodeRangeText(target)) {
       invalid(`${field}.targetNodes ${shown(target)} is not a node range: expected "0:3", ":3", "3:" or "3"`);
     }
     checkOverrides(override.containerOverrides, `${field}.containerOverrides`);
   });
   return numNodes;
+}
+
+/**
+ * Refuses a Fargate container job whose vCPU and memory, after the submit's overrides, are a pair
+ * Fargate does not offer: Batch takes the job definition but refuses such a job when submitted.
+ */
+function checkFargateSize(input: batch.SubmitJobRequest, definition: batch.JobDefinition): void {
+  if (!(definition.platformCapabilities ?? []).includes('FARGATE')) {
+    return;
+  }
+  const base = definition.ecsProperties ? ecsTaskContainer(definition.ecsProperties, input.ecsPropertiesOverride) : definitionContainer(definition);
+  if (!base) {
+    return;
+  }
+  const overridden = new Map((base.resourceRequirements ?? []).map((requirement) => [requirement.type, requirement]));
+  for (const requirement of input.containerOverrides?.resourceRequirements ?? []) {
+    overridden.set(requirement.type, requirement);
+  }
+  const needs = containerNeeds({ ...base, resourceRequirements: [...overridden.values()] });
+  const os: FargateOperatingSystem = base.runtimePlatform?.operatingSystemFamily?.startsWith('WINDOWS') ? 'WINDOWS' : 'LINUX';
+  const problem = fargatePairProblem(needs.milliVcpus / 1000, needs.memoryMiB, os);
+  if (problem) {
+    invalid(`job definition ${shown(definition.jobDefinitionName)} runs on Fargate and asks for ${problem}`);
+  }
 }

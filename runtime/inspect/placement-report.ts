@@ -3,6 +3,7 @@
  * (`runtime/model/placement.ts`) applied to a synthesized template, so `batchkit check` shows
  * the same verdicts for apps written with plain `aws-cdk-lib/aws-batch` constructs too.
  */
+import { multiNodeCapableCompute } from '../model/multi-node-rules';
 import { placeOnQueue, type ComputeDescription, type ComputeKind, type JobDescription, type JobPlatform, type PlacementVerdict } from '../model/placement';
 import type { DeclaredBatchResources, DeclaredJobDefinition } from './batch-resources';
 
@@ -21,7 +22,6 @@ export interface JobDefinitionPlacement {
 }
 
 const KINDS: readonly ComputeKind[] = ['EC2', 'SPOT', 'FARGATE', 'FARGATE_SPOT', 'UNMANAGED'];
-const MULTI_NODE_KINDS: readonly ComputeKind[] = ['EC2', 'UNMANAGED'];
 
 /** Judges every job definition of a template against every queue of it. */
 export function placementReport(resources: DeclaredBatchResources): JobDefinitionPlacement[] {
@@ -34,12 +34,8 @@ export function placementReport(resources: DeclaredBatchResources): JobDefinitio
   return resources.jobDefinitions.map((jd) => ({
     jobDefinition: jd.name,
     queues: resources.jobQueues.map((queue) => {
-      const computeEnvironments = queue.computeEnvironments.flatMap((id) => computeById.get(id) ?? []);
-      const description = {
-        name: queue.name,
-        // Batch never places multi-node jobs on Spot or Fargate compute.
-        computeEnvironments: jd.type === 'multinode' ? computeEnvironments.filter((ce) => MULTI_NODE_KINDS.includes(ce.kind)) : computeEnvironments,
-      };
+      const whole = { name: queue.name, computeEnvironments: queue.computeEnvironments.flatMap((id) => computeById.get(id) ?? []) };
+      const description = jd.type === 'multinode' ? multiNodeCapableCompute(whole) : whole;
       return { queue: queue.name, ...worstVerdict(jobsOf(jd).map((job) => placeOnQueue(job, description))) };
     }),
   }));

@@ -4,10 +4,14 @@
  * and the scheduling priority of a job definition. Each function returns messages completing
  * "<subject> ...", so the CDK checks and the runtime word them alike.
  */
+import { integerRange } from './integer-range';
 import type { JobPlatform } from './placement';
 
-/** Lowest and highest `schedulingPriority` of a job definition (higher is scheduled first under fair share). */
-export const SCHEDULING_PRIORITY_RANGE = { min: 0, max: 9999 } as const;
+/**
+ * `schedulingPriority` of a job definition and `schedulingPriorityOverride` of a submit: 0 to
+ * 9,999 (higher is scheduled first under fair share).
+ */
+export const SCHEDULING_PRIORITY_RANGE = integerRange(0, 9999);
 
 /** Lowest and highest `swappiness` of a container. */
 export const SWAPPINESS_RANGE = { min: 0, max: 100 } as const;
@@ -128,7 +132,7 @@ export function windowsSettingsProblem(set: readonly string[]): string | undefin
 /** Why Batch refuses `priority` as a job definition's scheduling priority, or `undefined` when it accepts it. */
 export function schedulingPriorityProblem(priority: number): string | undefined {
   const { min, max } = SCHEDULING_PRIORITY_RANGE;
-  if (isWholeAtLeast(priority, min) && priority <= max) return undefined;
+  if (SCHEDULING_PRIORITY_RANGE.accepts(priority)) return undefined;
   return `has a schedulingPriority of ${priority} but Batch expects a whole number from ${min} to ${max}`;
 }
 

@@ -3,6 +3,7 @@
  * ranges do not overlap and together cover nodes 0..numNodes-1 exactly, and a main node inside
  * them, and never on Spot or Fargate. Pure functions shared by the CDK checks and the runtime.
  */
+import { NUM_NODES_RANGE } from './job-rules';
 import type { QueueDescription } from './placement';
 
 /** Fewest and most node groups a multi-node job definition may have. */
@@ -29,10 +30,15 @@ export function parseTargetNodes(targetNodes: string, numNodes: number): NodeRan
   return { start, end };
 }
 
+/** Whether `targetNodes` is a node range Batch can read (`0:3`, `:3`, `4:`, `2` or `:`). */
+export function isNodeRangeText(targetNodes: string): boolean {
+  return parseTargetNodes(targetNodes, NUM_NODES_RANGE.max) !== undefined;
+}
+
 /** Problems with a multi-node layout; each completes "<job definition> ...". */
 export function nodeLayoutProblems(numNodes: number, mainNode: number, targetNodes: readonly string[]): string[] {
   const problems: string[] = [];
-  if (!Number.isInteger(numNodes) || numNodes < 1) return [`has numNodes ${numNodes} but expected a whole number of at least 1`];
+  if (!NUM_NODES_RANGE.accepts(numNodes)) return [`has numNodes ${numNodes} but expected ${NUM_NODES_RANGE.expected}`];
   const { min, max } = NODE_GROUPS_RANGE;
   if (targetNodes.length < min || targetNodes.length > max) {
     problems.push(`has ${targetNodes.length} node groups but Batch expects ${min} to ${max}`);

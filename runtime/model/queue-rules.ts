@@ -6,6 +6,9 @@
 import { integerRange } from './integer-range';
 import { ComputeDescription, computeArchitectures } from './placement';
 
+/** `priority` of a job queue among queues sharing compute environments: 0 to 1,000, higher first. */
+export const QUEUE_PRIORITY_RANGE = integerRange(0, 1000);
+
 /** Compute environments one queue may hold: 1 to 3. */
 export const QUEUE_COMPUTE_ENVIRONMENTS_RANGE = integerRange(1, 3);
 
@@ -49,6 +52,8 @@ export interface QueueRuleInput {
   readonly computeEnvironments: readonly OrderedCompute[];
   /** `maxTimeSeconds` of each job state time-limit action. */
   readonly stateTimeLimitSeconds: readonly number[];
+  /** The queue's priority, when it is known. */
+  readonly priority?: number;
 }
 
 /** Problems found in one queue: errors make it fail to deploy or never run jobs, warnings are advice. */
@@ -67,12 +72,15 @@ function names(entries: readonly OrderedCompute[]): string {
   return entries.map((e) => `'${e.compute.name}'`).join(', ');
 }
 
-/** Checks one queue: 1..3 compute environments, distinct orders, one kind, one architecture, valid time limits. */
+/** Checks one queue: its priority, 1..3 compute environments, distinct orders, one kind, one architecture, valid time limits. */
 export function queueFindings(queue: QueueRuleInput): QueueFindings {
   const errors: string[] = [];
   const warnings: string[] = [];
   const subject = `queue '${queue.name}'`;
   const entries = queue.computeEnvironments;
+  if (queue.priority !== undefined && !QUEUE_PRIORITY_RANGE.accepts(queue.priority)) {
+    errors.push(`${subject} has priority ${queue.priority} but Batch expects ${QUEUE_PRIORITY_RANGE.expected}`);
+  }
   const { min, max } = QUEUE_COMPUTE_ENVIRONMENTS_RANGE;
   if (!QUEUE_COMPUTE_ENVIRONMENTS_RANGE.accepts(entries.length)) {
     errors.push(`${subject} has ${entries.length} compute environments but Batch expects ${min} to ${max}`);

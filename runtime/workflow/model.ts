@@ -158,7 +158,5 @@ export interface Workflow {
   readonly joinJobQueue?: string;
 }
 
-/** Batch's limit on `dependsOn` entries per job. */
-export const MAX_BATCH_DEPENDENCIES = 20;
 /** Default join job definition name (see docs/workflows.md for what it must contain). */
 export const DEFAULT_JOIN_JOB_DEFINITION = DEFAULT_JOIN_JOB_DEFINITION_NAME;

@@ -3,7 +3,8 @@
  * dependencies come first, with join jobs inserted where a step has more dependencies than
  * Batch allows. Pure and deterministic: resume recomputes the same plan from the journal.
  */
-import { DependencyType, MAX_BATCH_DEPENDENCIES, Workflow, WorkflowStep } from './model';
+import { MAX_JOB_DEPENDENCIES } from '../model/job-rules';
+import { DependencyType, Workflow, WorkflowStep } from './model';
 
 /** A dependency of a planned job on another planned job. */
 export interface PlannedDependency {
@@ -73,10 +74,10 @@ export function planWorkflow(workflow: Workflow): WorkflowPlan {
 function planJoins(workflow: Workflow, step: WorkflowStep): { joinJobs: PlannedJob[]; dependsOn: PlannedDependency[] } {
   const fixed: PlannedDependency[] = step.dependsOn.filter((d) => d.type === 'N_TO_N').map((d) => ({ key: d.step, type: 'N_TO_N' }));
   let whole: string[] = step.dependsOn.filter((d) => d.type === 'STEP').map((d) => d.step);
-  const budget = MAX_BATCH_DEPENDENCIES - fixed.length - (step.definition.sequential ? 1 : 0);
+  const budget = MAX_JOB_DEPENDENCIES - fixed.length - (step.definition.sequential ? 1 : 0);
   const joinJobs: PlannedJob[] = [];
   while (whole.length > budget) {
-    const groupSize = Math.min(MAX_BATCH_DEPENDENCIES, whole.length - budget + 1);
+    const groupSize = Math.min(MAX_JOB_DEPENDENCIES, whole.length - budget + 1);
     const group = whole.slice(0, groupSize);
     const key = `${step.name}${NAME_SEPARATOR}join${joinJobs.length + 1}`;
     joinJobs.push({

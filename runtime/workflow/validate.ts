@@ -3,18 +3,20 @@
  * Batch's limits. Collects every issue with its path so the file loader can point at the
  * line and column; nothing is submitted for a workflow with any issue.
  */
-import { RESERVED_ENVIRONMENT_PREFIX } from '../model/environment-rules';
+import { MIN_CONTAINER_MEMORY_MIB } from '../model/container-resource-rules';
+import { environmentNameProblem } from '../model/environment-rules';
+import { ARRAY_SIZE_RANGE, MAX_JOB_DEPENDENCIES, NUM_NODES_RANGE } from '../model/job-rules';
+import {
+  ATTEMPT_TIMEOUT_SECONDS_RANGE, EXIT_CODE_PATTERN, MAX_EVALUATE_ON_EXIT_RULES, REASON_PATTERN, RETRY_ACTION, RETRY_ATTEMPTS_RANGE,
+} from '../model/retry-rules';
 import { ValidationIssue, WorkflowValidationError } from './errors';
 import {
-  DEFAULT_JOIN_JOB_DEFINITION, MAX_BATCH_DEPENDENCIES,
+  DEFAULT_JOIN_JOB_DEFINITION,
   StepDefinition, StepDependency, Workflow, WorkflowDefinition, WorkflowStep,
 } from './model';
 
 type Path = Array<string | number>;
 
-/** Array sizes Batch accepts. */
-const MIN_ARRAY_SIZE = 2;
-const MAX_ARRAY_SIZE = 10_000;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 const WORKFLOW_KEYS = ['name', 'defaults', 'join', 'steps'];
 const DEFAULTS_KEYS = ['jobDefinition', 'jobQueue'];
@@ -127,8 +129,8 @@ function checkStep(name: string, raw: unknown, defaults: Record<string, unknown>
   if (jobQueue === undefined) {
     add(at, `step '${name}' has no jobQueue and the workflow has no defaults.jobQueue`);
   }
-  if (raw.arraySize !== undefined && !isIntegerIn(raw.arraySize, MIN_ARRAY_SIZE, MAX_ARRAY_SIZE)) {
-    add([...at, 'arraySize'], `step '${name}' arraySize must be an integer from ${MIN_ARRAY_SIZE} to ${MAX_ARRAY_SIZE}, got ${show(raw.arraySize)}`);
+  if (raw.arraySize !== undefined && !ARRAY_SIZE_RANGE.accepts(raw.arraySize)) {
+    add([...at, 'arraySize'], `step '${name}' arraySize must be ${ARRAY_SIZE_RANGE.expected}, got ${show(raw.arraySize)}`);
   }
   if (raw.sequential !== undefined && typeof raw.sequential !== 'boolean') {
     add([...at, 'sequential'], `step '${name}' sequential must be true or false, got ${show(raw.sequential)}`);
@@ -136,8 +138,8 @@ function checkStep(name: string, raw: unknown, defaults: Record<string, unknown>
     add([...at, 'sequential'], `step '${name}' is sequential but has no arraySize: SEQUENTIAL applies to the children of an array job`);
   }
   if (raw.numNodes !== undefined) {
-    if (!isIntegerIn(raw.numNodes, 1, 1000)) {
-      add([...at, 'numNodes'], `step '${name}' numNodes must be an integer from 1 to 1000, got ${show(raw.numNodes)}`);
+    if (!NUM_NODES_RANGE.accepts(raw.numNodes)) {
+      add([...at, 'numNodes'], `step '${name}' numNodes must be ${NUM_NODES_RANGE.expected}, got ${show(raw.numNodes)}`);
     } else if (raw.arraySize !== undefined) {
       add([...at, 'numNodes'], `step '${name}' has both numNodes and arraySize: a multi-node job cannot be an array job`);
     }
@@ -147,8 +149,12 @@ function checkStep(name: string, raw: unknown, defaults: Record<string, unknown>
   }
   checkStringMap(raw, 'environment', at, name, add);
   if (isRecord(raw.environment)) {
-    for (const key of Object.keys(raw.environment).filter((k) => k.startsWith(RESERVED_ENVIRONMENT_PREFIX))) {
-      add([...at, 'environment', key, '$key'], `step '${name}' environment variable '${key}' is reserved: names starting with ${RESERVED_ENVIRONMENT_PREFIX} are set by Batch`);
+    for (const key of Object.keys(raw.environment)) {
+      const problem = environmentNameProblem(key);
+      if (problem !== undefined) {
+        // JSON escapes keep a control character in the name visible in the message.
+        add([...at, 'environment', key, '$key'], `step '${name}' environment variable '${JSON.stringify(key).slice(1, -1)}' ${problem}`);
+      }
     }
   }
   checkStringMap(raw, 'parameters', at, name, add);
@@ -156,13 +162,13 @@ function checkStep(name: string, raw: unknown, defaults: Record<string, unknown>
   if (isRecord(raw.tags) && Object.keys(raw.tags).length > 50) {
     add([...at, 'tags'], `step '${name}' has ${Object.keys(raw.tags).length} tags, Batch accepts at most 50`);
   }
-  for (const [key, min] of [['vcpus', 0.25], ['memoryMiB', 1], ['gpus', 0]] as const) {
+  for (const [key, min] of [['vcpus', 0.25], ['memoryMiB', MIN_CONTAINER_MEMORY_MIB], ['gpus', 0]] as const) {
     if (raw[key] !== undefined && !(typeof raw[key] === 'number' && raw[key] >= min)) {
       add([...at, key], `step '${name}' ${key} must be a number of at least ${min}, got ${show(raw[key])}`);
     }
   }
-  if (raw.timeoutSeconds !== undefined && !isIntegerIn(raw.timeoutSeconds, 60, Number.MAX_SAFE_INTEGER)) {
-    add([...at, 'timeoutSeconds'], `step '${name}' timeoutSeconds must be an integer of at least 60 (Batch's minimum), got ${show(raw.timeoutSeconds)}`);
+  if (raw.timeoutSeconds !== undefined && !ATTEMPT_TIMEOUT_SECONDS_RANGE.accepts(raw.timeoutSeconds)) {
+    add([...at, 'timeoutSeconds'], `step '${name}' timeoutSeconds must be ${ATTEMPT_TIMEOUT_SECONDS_RANGE.expected} (Batch's minimum), got ${show(raw.timeoutSeconds)}`);
   }
   checkRetry(raw.retry, [...at, 'retry'], name, add);
   const dependsOn = checkDependencies(raw.dependsOn, [...at, 'dependsOn'], name, add);
@@ -184,14 +190,14 @@ function checkRetry(retry: unknown, at: Path, name: string, add: (path: Path, me
     return;
   }
   checkKeys(retry, RETRY_KEYS, at, `step '${name}' retry`, add);
-  if (!isIntegerIn(retry.attempts, 1, 10)) {
-    add([...at, 'attempts'], `step '${name}' retry.attempts must be an integer from 1 to 10, got ${show(retry.attempts)}`);
+  if (!RETRY_ATTEMPTS_RANGE.accepts(retry.attempts)) {
+    add([...at, 'attempts'], `step '${name}' retry.attempts must be ${RETRY_ATTEMPTS_RANGE.expected}, got ${show(retry.attempts)}`);
   }
   if (retry.evaluateOnExit === undefined) {
     return;
   }
-  if (!Array.isArray(retry.evaluateOnExit) || retry.evaluateOnExit.length > 5) {
-    add([...at, 'evaluateOnExit'], `step '${name}' retry.evaluateOnExit must be a list of at most 5 conditions, got ${show(retry.evaluateOnExit)}`);
+  if (!Array.isArray(retry.evaluateOnExit) || retry.evaluateOnExit.length > MAX_EVALUATE_ON_EXIT_RULES) {
+    add([...at, 'evaluateOnExit'], `step '${name}' retry.evaluateOnExit must be a list of at most ${MAX_EVALUATE_ON_EXIT_RULES} conditions, got ${show(retry.evaluateOnExit)}`);
     return;
   }
   retry.evaluateOnExit.forEach((condition, index) => {
@@ -201,11 +207,16 @@ function checkRetry(retry: unknown, at: Path, name: string, add: (path: Path, me
       return;
     }
     checkKeys(condition, CONDITION_KEYS, where, `step '${name}' retry condition`, add);
-    if (typeof condition.action !== 'string' || !['RETRY', 'EXIT'].includes(condition.action.toUpperCase())) {
-      add([...where, 'action'], `step '${name}' retry condition action must be RETRY or EXIT, got ${show(condition.action)}`);
+    if (!RETRY_ACTION.accepts(condition.action)) {
+      add([...where, 'action'], `step '${name}' retry condition action must be ${RETRY_ACTION.expected}, got ${show(condition.action)}`);
     }
-    if (condition.onExitCode !== undefined && !(typeof condition.onExitCode === 'string' && /^[0-9]+\*?$/.test(condition.onExitCode))) {
-      add([...where, 'onExitCode'], `step '${name}' retry condition onExitCode must be digits optionally ending in '*', got ${show(condition.onExitCode)}`);
+    if (condition.onExitCode !== undefined && !EXIT_CODE_PATTERN.accepts(condition.onExitCode)) {
+      add([...where, 'onExitCode'], `step '${name}' retry condition onExitCode must be ${EXIT_CODE_PATTERN.expected}, got ${show(condition.onExitCode)}`);
+    }
+    for (const key of ['onReason', 'onStatusReason'] as const) {
+      if (condition[key] !== undefined && !REASON_PATTERN.accepts(condition[key])) {
+        add([...where, key], `step '${name}' retry condition ${key} must be ${REASON_PATTERN.expected}, got ${show(condition[key])}`);
+      }
     }
   });
 }
@@ -271,8 +282,8 @@ function checkGraph(steps: WorkflowStep[], add: (path: Path, message: string) =>
     // N_TO_N and SEQUENTIAL entries cannot be routed through join jobs, so they must fit Batch's limit with one slot left for a join.
     const fixedEntries = nToN + (step.definition.sequential ? 1 : 0);
     const wholeStep = step.dependsOn.length - nToN;
-    if (fixedEntries > MAX_BATCH_DEPENDENCIES || (fixedEntries === MAX_BATCH_DEPENDENCIES && wholeStep > 0)) {
-      add(['steps', step.name, 'dependsOn'], `step '${step.name}' needs ${fixedEntries} N_TO_N/SEQUENTIAL dependency entries plus ${wholeStep} whole-step ones; Batch allows ${MAX_BATCH_DEPENDENCIES} and only whole-step dependencies can be joined`);
+    if (fixedEntries > MAX_JOB_DEPENDENCIES || (fixedEntries === MAX_JOB_DEPENDENCIES && wholeStep > 0)) {
+      add(['steps', step.name, 'dependsOn'], `step '${step.name}' needs ${fixedEntries} N_TO_N/SEQUENTIAL dependency entries plus ${wholeStep} whole-step ones; Batch allows ${MAX_JOB_DEPENDENCIES} and only whole-step dependencies can be joined`);
     }
   }
   const cycle = findCycle(steps, byName);
@@ -361,10 +372,6 @@ function optionalRecord(record: Record<string, unknown>, key: string, at: Path, 
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isIntegerIn(value: unknown, min: number, max: number): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
 function typeName(value: unknown): string {

@@ -24,7 +24,7 @@ describe('SubmitJob validation', () => {
     ['the revision does not exist', { jobDefinition: 'ok:7' }, 'job definition "ok:7" does not exist'],
     ['the array size is 1', { arrayProperties: { size: 1 } }, 'arrayProperties.size must be an integer from 2 to 10000: given 1'],
     ['the array size is 10,001', { arrayProperties: { size: 10_001 } }, 'arrayProperties.size must be an integer from 2 to 10000: given 10001'],
-    ['the timeout is 59 seconds', { timeout: { attemptDurationSeconds: 59 } }, 'timeout.attemptDurationSeconds must be an integer from 60 to'],
+    ['the timeout is 59 seconds', { timeout: { attemptDurationSeconds: 59 } }, 'timeout.attemptDurationSeconds must be an integer of at least 60: given 59'],
     ['retry attempts are 11', { retryStrategy: { attempts: 11 } }, 'retryStrategy.attempts must be an integer from 1 to 10: given 11'],
     ['an evaluateOnExit action is unknown', { retryStrategy: { attempts: 2, evaluateOnExit: [{ action: 'MAYBE' }] } }, 'retryStrategy.evaluateOnExit[0].action must be RETRY or EXIT: given "MAYBE"'],
     ['onExitCode has letters', { retryStrategy: { attempts: 2, evaluateOnExit: [{ onExitCode: 'abc', action: 'RETRY' }] } }, 'retryStrategy.evaluateOnExit[0].onExitCode "abc" is not a valid pattern: expected digits with an optional trailing \'*\' (at most 512 characters)'],
