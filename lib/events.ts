@@ -16,7 +16,7 @@ import {
  * `SUBMITTED` is not listed: Batch sends no event when a job is submitted, only for the moves
  * after it, so a rule on it would never fire.
  */
-export enum JobStatus {
+export enum JobStateChangeStatus {
   /** Waiting for the jobs it depends on. */
   PENDING = 'PENDING',
   /** Ready to run, waiting for capacity; a job that stays here can block its queue. */
@@ -50,7 +50,7 @@ export interface JobStateChangeFilter {
    *
    * @default - every status
    */
-  readonly statuses?: JobStatus[];
+  readonly statuses?: JobStateChangeStatus[];
 
   /**
    * Queues whose jobs to match (any of them), by queue ARN.
@@ -143,7 +143,7 @@ export interface OnWorkflowStateChangeOptions extends WorkflowStateChangeFilter,
  * @example
  * const rule = BatchEvents.onJobStateChange(this, 'TrainFailed', {
  *   jobDefinitions: [train],
- *   statuses: [JobStatus.FAILED],
+ *   statuses: [JobStateChangeStatus.FAILED],
  * });
  * rule.addTarget(new targets.SnsTopic(topic));
  */

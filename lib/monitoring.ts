@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
-import { JobStatus, WorkflowStatus } from './events';
+import { JobStateChangeStatus, WorkflowStatus } from './events';
 import { failedJobMessage, failedWorkflowMessage, queueBlockedMessage } from './private/monitoring-messages';
 import { addBatchMetricFilters, BatchMetricName, JOB_QUEUE_DIMENSION } from './private/monitoring-metrics';
 import {
@@ -235,7 +235,7 @@ export class BatchMonitoring extends Construct {
     this.failedJobsRule = new events.Rule(this, 'FailedJobsRule', {
       description: 'batchkit: notify failed AWS Batch jobs of the monitored queues',
       eventPattern: renderJobStateChangePattern({
-        statuses: [JobStatus.FAILED],
+        statuses: [JobStateChangeStatus.FAILED],
         jobQueueArns: queueArns,
         includeArrayChildren: props.notifyArrayChildren ?? false,
       }),

@@ -3,6 +3,7 @@
  */
 export * from './model/batch-api';
 export * from './model/events';
+export * from './model/errors';
 export * from './workflow';
 export * from './engine';
 export * from './server/server';

@@ -1,8 +1,8 @@
-import type { CfnResource } from '../../runtime/inspect/cloud-assembly';
+import type { TemplateResource } from '../../runtime/inspect/cloud-assembly';
 import { analyzeBatch, type BatchAnalysis } from './batch-analysis';
 import { summarizeGrants, summarizeMonitoringRules, type GrantSummary, type MonitoringRuleSummary } from './permission-summary';
 import type { BatchSummarySource } from './template-source';
-import { compareText, describeImage, describeValue } from './template-values';
+import { compareText, describeImage, describeTemplateValue } from './template-values';
 
 /** A compute environment as a reviewer reads it. */
 export interface ComputeEnvironmentSummary {
@@ -157,7 +157,7 @@ function computeEnvironmentSummary(ce: DeclaredComputeEnvironment, analysis: Bat
   });
 }
 
-function jobQueueSummary(logicalId: string, resource: CfnResource, analysis: BatchAnalysis): JobQueueSummary {
+function jobQueueSummary(logicalId: string, resource: TemplateResource, analysis: BatchAnalysis): JobQueueSummary {
   const props = resource.Properties ?? {};
   const queue = analysis.declared.jobQueues.find((q) => q.logicalId === logicalId)!;
   const stuck = Array.isArray(props.JobStateTimeLimitActions) ? props.JobStateTimeLimitActions as Array<Record<string, unknown>> : [];
@@ -167,7 +167,7 @@ function jobQueueSummary(logicalId: string, resource: CfnResource, analysis: Bat
     priority: queue.priority,
     state: literalString(props.State) ?? 'ENABLED',
     computeOrder: queue.computeEnvironments.map((id) => analysis.labels.get(id) ?? id),
-    schedulingPolicy: props.SchedulingPolicyArn === undefined ? undefined : describeValue(props.SchedulingPolicyArn, analysis.labels),
+    schedulingPolicy: props.SchedulingPolicyArn === undefined ? undefined : describeTemplateValue(props.SchedulingPolicyArn, analysis.labels),
     stuckJobActions: stuck.length === 0 ? undefined : stuck.map((a) => `${a.State} ${a.MaxTimeSeconds} s: ${a.Action} (${a.Reason})`),
   });
 }
@@ -195,7 +195,7 @@ function jobDefinitionSummary(jd: DeclaredJobDefinition, analysis: BatchAnalysis
   });
 }
 
-function schedulingPolicySummary(logicalId: string, resource: CfnResource, analysis: BatchAnalysis): SchedulingPolicySummary {
+function schedulingPolicySummary(logicalId: string, resource: TemplateResource, analysis: BatchAnalysis): SchedulingPolicySummary {
   const props = resource.Properties ?? {};
   const fairshare = (props.FairsharePolicy ?? {}) as Record<string, unknown>;
   const shares = Array.isArray(fairshare.ShareDistribution) ? fairshare.ShareDistribution as Array<Record<string, unknown>> : [];

@@ -3,7 +3,7 @@
  * rules), read from a synthesized template and named by label.
  */
 import type { CfnTemplate } from '../../runtime/inspect/cloud-assembly';
-import { compareText, describeValue } from './template-values';
+import { compareText, describeTemplateValue } from './template-values';
 
 /** One IAM statement that allows Batch actions, for one principal. */
 export interface GrantSummary {
@@ -46,10 +46,10 @@ export function summarizeGrants(template: CfnTemplate, labels: ReadonlyMap<strin
     for (const statement of documents.flatMap(statementsOf)) {
       const actions = asArray(statement.Action).map(String).filter((a) => a.startsWith('batch:')).sort();
       if (statement.Effect !== 'Allow' || actions.length === 0) continue;
-      const resources = asArray(statement.Resource).map((r) => describeValue(r, labels)).sort(compareText);
+      const resources = asArray(statement.Resource).map((r) => describeTemplateValue(r, labels)).sort(compareText);
       const condition = statement.Condition === undefined ? undefined : describeCondition(statement.Condition as Record<string, Record<string, unknown>>, labels);
       for (const principal of principals) {
-        grants.push({ principal: describeValue(principal, labels), actions, resources, ...(condition ? { condition } : {}) });
+        grants.push({ principal: describeTemplateValue(principal, labels), actions, resources, ...(condition ? { condition } : {}) });
       }
     }
   }
@@ -64,7 +64,7 @@ export function summarizeMonitoringRules(template: CfnTemplate, labels: Readonly
       path: labels.get(logicalId) ?? logicalId,
       state: typeof r.Properties!.State === 'string' ? r.Properties!.State : 'ENABLED',
       pattern: flattenPattern(r.Properties!.EventPattern, '', labels),
-      targets: asArray(r.Properties!.Targets).map((t) => describeValue((t as Record<string, unknown>).Arn, labels)).sort(compareText),
+      targets: asArray(r.Properties!.Targets).map((t) => describeTemplateValue((t as Record<string, unknown>).Arn, labels)).sort(compareText),
     }))
     .sort((a, b) => compareText(a.path, b.path));
 }
@@ -77,15 +77,15 @@ function flattenPattern(pattern: unknown, prefix: string, labels: ReadonlyMap<st
 
 // Content filters (`{"exists": false}`, `{"prefix": "x"}`) read as `exists:false`; references as labels.
 function describeMatch(value: unknown, labels: ReadonlyMap<string, string>): string {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return describeValue(value, labels);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return describeTemplateValue(value, labels);
   const [key, argument] = Object.entries(value)[0] ?? [];
-  if (key === undefined || key === 'Ref' || key.startsWith('Fn::')) return describeValue(value, labels);
+  if (key === undefined || key === 'Ref' || key.startsWith('Fn::')) return describeTemplateValue(value, labels);
   return `${key}:${typeof argument === 'object' && argument !== null ? JSON.stringify(argument) : String(argument)}`;
 }
 
 function describeCondition(condition: Record<string, Record<string, unknown>>, labels: ReadonlyMap<string, string>): string {
   return Object.entries(condition)
-    .flatMap(([operator, entries]) => Object.entries(entries).map(([key, value]) => `${operator} ${key}=${describeValue(value, labels)}`))
+    .flatMap(([operator, entries]) => Object.entries(entries).map(([key, value]) => `${operator} ${key}=${describeTemplateValue(value, labels)}`))
     .sort(compareText)
     .join(' and ');
 }

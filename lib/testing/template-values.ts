@@ -13,10 +13,10 @@ const PART = String.raw`(?:\$\{[^}]*\}|[^:$]*)`;
 const BATCH_ARN = new RegExp(`^arn:${PART}:batch:${PART}:${PART}:`);
 
 /** Renders one template value, resolving references through `labels` (logical id -> label). */
-export function describeValue(value: unknown, labels: ReadonlyMap<string, string>): string {
+export function describeTemplateValue(value: unknown, labels: ReadonlyMap<string, string>): string {
   if (typeof value === 'string') return withoutAssetHashes(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return value.map((v) => describeValue(v, labels)).join(', ');
+  if (Array.isArray(value)) return value.map((v) => describeTemplateValue(v, labels)).join(', ');
   if (value === null || typeof value !== 'object') return String(value);
   const [key, argument] = Object.entries(value)[0] ?? [];
   switch (key) {
@@ -29,7 +29,7 @@ export function describeValue(value: unknown, labels: ReadonlyMap<string, string
     }
     case 'Fn::Join': {
       const [separator, parts] = argument as [string, unknown[]];
-      return shortBatchArn(withoutAssetHashes(parts.map((p) => describeValue(p, labels)).join(separator)));
+      return shortBatchArn(withoutAssetHashes(parts.map((p) => describeTemplateValue(p, labels)).join(separator)));
     }
     case 'Fn::Sub': {
       const text = Array.isArray(argument) ? String(argument[0]) : String(argument);
@@ -44,7 +44,7 @@ export function describeValue(value: unknown, labels: ReadonlyMap<string, string
 /** A container image: images of CDK assets all read `<asset>`, whatever their hash. */
 export function describeImage(value: unknown, labels: ReadonlyMap<string, string>): string | undefined {
   if (value === undefined) return undefined;
-  const text = describeValue(value, labels);
+  const text = describeTemplateValue(value, labels);
   return /container-assets/.test(text) ? ASSET : text;
 }
 

@@ -2,17 +2,14 @@
  * Following a run from a terminal: progress while it moves, the summary when it ends, and a
  * Ctrl-C that stops following, never the run, and says how to pick it up again.
  */
-import { WaitAbortedError, type FailureReport, type RunEvent, type RunEventListener, type RunHandle, type RunStatusReport } from '../workflow';
-import { EXIT_OK, EXIT_WORK_FAILED } from './exit-codes';
+import { type FailureReport, type RunEvent, type RunEventListener, type RunHandle, type RunStatusReport } from '../workflow';
+import { hasErrorCode } from '../model/errors';
+import { EXIT_INTERRUPTED, EXIT_OK, EXIT_WORK_FAILED } from './exit-codes';
 import { tailOfOutput } from './job-output';
 import { formatDuration, type Output } from './output';
 import { createProgressView, type ProgressView } from './progress';
 import { AWS_BATCH_LOG_GROUP, buildRunDocument, logLocation, printRunDocument, type LogLocation, type RunDocument } from './run-summary';
-import { cliErrorOf } from './run-support';
 import { targetFlagsText, type TargetSpec } from './targets';
-
-/** Exit code after Ctrl-C stopped the following (128 + SIGINT, as shells report it). */
-export const EXIT_INTERRUPTED = 130;
 
 /** Failure blocks shown for one step while a run is followed; the summary lists every failure. */
 const FAILURE_BLOCKS_PER_STEP = 3;
@@ -269,7 +266,7 @@ export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise
   // Never rejects, so nothing is left unhandled when the interruption wins the race.
   const working = work(controller.signal).then(
     (value) => ({ interrupted: false as const, value }),
-    (error: unknown) => (error instanceof WaitAbortedError || (error as Error)?.name === 'WaitAbortedError' ? { interrupted: true as const } : { error }),
+    (error: unknown) => (hasErrorCode(error, 'WAIT_ABORTED') ? { interrupted: true as const } : { error }),
   );
   try {
     const outcome = await Promise.race([working, interrupted]);
@@ -279,7 +276,7 @@ export async function untilInterrupted<T>(work: (signal: AbortSignal) => Promise
       clearTimeout(timer);
       return { interrupted: true };
     }
-    if ('error' in outcome) throw cliErrorOf(outcome.error);
+    if ('error' in outcome) throw outcome.error;
     return outcome;
   } finally {
     process.off('SIGINT', onSigint);

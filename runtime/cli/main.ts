@@ -3,9 +3,8 @@
  * registers itself here, so commands can grow without touching each other.
  */
 import { Command, CommanderError } from 'commander';
-import { EngineConfigurationError } from '../engine';
 import { tolerateClosedReaders } from './closed-pipes';
-import { CliError, EXIT_USAGE } from './exit-codes';
+import { cliOutcomeOf, EXIT_USAGE } from './exit-codes';
 import { registerCommands } from './commands';
 import { packageVersion } from './package-version';
 
@@ -36,14 +35,9 @@ export async function main(argv: string[]): Promise<number> {
       // help and version exit with 0; every parse error is a usage error.
       return err.exitCode === 0 ? 0 : EXIT_USAGE;
     }
-    if (err instanceof CliError) {
-      process.stderr.write(`batchkit: ${err.message}\n`);
-      return err.exitCode;
-    }
-    if (err instanceof EngineConfigurationError) {
-      process.stderr.write(`batchkit: the local engine cannot start: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
-    throw err;
+    const outcome = cliOutcomeOf(err);
+    if (outcome === undefined) throw err;
+    process.stderr.write(`batchkit: ${outcome.message}\n`);
+    return outcome.exitCode;
   }
 }

@@ -8,7 +8,7 @@ import * as path from 'path';
 import type { Command } from 'commander';
 import { createPrivateDirs, openPrivateFile } from '../files/private-files';
 import { JOURNAL_FILE, listRuns, targetConflict, type RunRecord, type RunTarget } from '../workflow';
-import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from './exit-codes';
+import { CliError, EXIT_USAGE } from './exit-codes';
 import {
   ensurePrivateStateDir, isProcessAlive, runTargetOf, targetChosen, targetSpecOf, DEFAULT_JOURNAL_DIR, type TargetFlags, type TargetSpec,
 } from './targets';
@@ -128,33 +128,6 @@ export function requireRunRecord(journalDir: string, runId: string): RunRecord {
     throw new CliError(`no run '${runId}' in journal ${path.join(journalDir, JOURNAL_FILE)}; expected a run id printed by 'batchkit run' (runs kept elsewhere: pass --journal-dir)`, EXIT_USAGE);
   }
   return run;
-}
-
-/**
- * The runtime's typed errors as the CLI reports them: a workflow, reference, configuration or
- * unknown run is bad input (exit 2); a Batch call that failed for good is failed work (exit 1).
- * Errors are told apart by `name`, which the runtime sets on each class.
- */
-export function cliErrorOf(err: unknown): unknown {
-  if (!(err instanceof Error) || err instanceof CliError) return err;
-  switch (err.name) {
-    case 'WorkflowValidationError':
-    case 'ReferenceResolutionError':
-    case 'WorkflowConfigurationError':
-    case 'RunNotFoundError':
-    case 'PrivateStateError':
-      return new CliError(err.message, EXIT_USAGE);
-    case 'BatchCallError':
-      if ((err as Error & { cause?: { name?: string } }).cause?.name === 'CredentialsProviderError') {
-        return new CliError(`${err.message}; no AWS credentials were found: for the local engine add --local, for a running 'batchkit local serve' add --endpoint URL, for AWS configure credentials`, EXIT_WORK_FAILED);
-      }
-      return new CliError(`${err.message}; check the target (--local, --endpoint, or AWS credentials and --region)`, EXIT_WORK_FAILED);
-    case 'SubmissionFailedError':
-    case 'TrackDeadlineError':
-      return new CliError(err.message, EXIT_WORK_FAILED);
-    default:
-      return err;
-  }
 }
 
 /**

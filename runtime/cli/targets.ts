@@ -12,14 +12,14 @@ import type { Command } from 'commander';
 import type { BatchClient } from '@aws-sdk/client-batch';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { LocalBatchEngine, runContainerCli, type LauncherKind } from '../engine';
-import { ensurePrivateDir, openPrivateFile, PrivateStateError, tightenedMessage, writePrivateFile } from '../files/private-files';
+import { ensurePrivateDir, openPrivateFile, tightenedMessage, writePrivateFile } from '../files/private-files';
 import { startBatchServer, type RunningBatchServer } from '../server';
-import { loadTemplate, TemplateReadError, type AssetImageOptions, type LoadedBatchResource, type TemplateFinding } from '../template/load-template';
+import { loadTemplate, type AssetImageOptions, type LoadedBatchResource, type TemplateFinding } from '../template/load-template';
 import {
   ConstructReferenceResolver, createWorkflowBatchClient, DEFAULT_CONNECTION_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS, describeTarget, DirectReferenceResolver, ReferenceResolutionError,
   type ReferenceKind, type ReferenceResolver, type RunTarget,
 } from '../workflow';
-import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from './exit-codes';
+import { CliError, EXIT_WORK_FAILED } from './exit-codes';
 import { GPUS_HELP, hostCapacityOf, LAUNCHER_HELP, launcherKindOf, localCapacityOf, MEMORY_HELP, VCPUS_HELP } from './local-flags';
 
 // The local engine's flags live in local-flags.ts; their users import them from here too.
@@ -211,9 +211,7 @@ export async function openTarget(spec: TargetSpec, options: { resolveReferences?
     const findings: TemplateFinding[] = [];
     const assetImages = assetImagesFor(engine, (line) => process.stderr.write(`batchkit: ${line}\n`));
     for (const template of spec.templates) {
-      const report = await loadTemplate(engine, template, { assetImages }).catch((err: unknown) => {
-        throw err instanceof TemplateReadError ? new CliError(err.message, EXIT_USAGE) : err;
-      });
+      const report = await loadTemplate(engine, template, { assetImages });
       loaded.push(...report.resources);
       findings.push(...report.findings);
     }
@@ -342,11 +340,7 @@ export function lockDataDir(dataDir: string): () => void {
  * or the journal opens it and would report it as a process warning.
  */
 export function ensurePrivateStateDir(dir: string, holds: string): void {
-  try {
-    ensurePrivateDir(dir, (tightened) => process.stderr.write(`batchkit: ${tightenedMessage(tightened, shortPath(dir), holds)}\n`));
-  } catch (err) {
-    throw err instanceof PrivateStateError ? new CliError(err.message) : err;
-  }
+  ensurePrivateDir(dir, (tightened) => process.stderr.write(`batchkit: ${tightenedMessage(tightened, shortPath(dir), holds)}\n`));
 }
 
 async function resolverFor(spec: TargetSpec): Promise<ReferenceResolver> {

@@ -5,6 +5,8 @@
  */
 import type * as batch from '@aws-sdk/client-batch';
 import * as path from 'path';
+import { BatchkitError } from '../model/errors';
+import type { EngineErrorCode } from './errors';
 import type { ResourceNeeds } from './job-container';
 
 /** A host directory bind-mounted into the container. */
@@ -122,9 +124,12 @@ export interface EngineContainerContext {
 }
 
 /** The job definition asks for a container the launcher cannot make; the message is the attempt's reason. */
-export class ContainerSpecError extends Error {
+export class ContainerSpecError extends BatchkitError {
   /** Always `ContainerSpecError`. */
   public readonly name = 'ContainerSpecError';
+  public readonly code: EngineErrorCode = 'CONTAINER_SPEC_INVALID';
+  /** The job definition must change first. */
+  public readonly retryable = false;
 }
 
 /** Resolves a job's container properties into what a container launcher runs; throws `ContainerSpecError`. */

@@ -3,13 +3,21 @@
  * what was given, what was expected (lowercase, no trailing period).
  */
 import { BatchClientException } from '../model/batch-api';
-import { batchNameProblem } from '../model/name-rules';
+import { BatchkitError } from '../model/errors';
+import { batchNameProblem, MAX_BATCH_NAME_LENGTH } from '../model/name-rules';
+import { MAX_TAGS, tagProblem } from '../model/tag-rules';
 
 /** The engine was asked to start in a way it cannot (an option, or the process helper an environment variable names). */
-export class EngineConfigurationError extends Error {
+export class EngineConfigurationError extends BatchkitError {
   /** Always `EngineConfigurationError`. */
   public readonly name = 'EngineConfigurationError';
+  public readonly code: EngineErrorCode = 'ENGINE_CONFIGURATION';
+  /** The options or the environment must change first. */
+  public readonly retryable = false;
 }
+
+/** Codes of the engine's errors. */
+export type EngineErrorCode = 'ENGINE_CONFIGURATION' | 'CONTAINER_SPEC_INVALID';
 
 /** Throws a ClientException for a request AWS Batch would refuse. */
 export function invalid(message: string): never {
@@ -51,16 +59,16 @@ export function checkOneOf<T extends string>(value: unknown, field: string, allo
   return value as T;
 }
 
-/** Checks a Batch resource or job name: 1-128 characters, alphanumeric first, then letters, digits, `-`, `_`. */
+/** Checks a Batch resource or job name (`batchNameProblem`). */
 export function checkName(value: unknown, field: string): string {
   const name = requireString(value, field);
   if (batchNameProblem(name) !== undefined) {
-    invalid(`${field} ${shown(name)} is not a valid name: expected 1 to 128 characters, starting with a letter or digit, then letters, digits, hyphens or underscores`);
+    invalid(`${field} ${shown(name)} is not a valid name: expected 1 to ${MAX_BATCH_NAME_LENGTH} characters, starting with a letter or digit, then letters, digits, hyphens or underscores`);
   }
   return name;
 }
 
-/** Checks a tag map: 1..50 entries of string keys (1-128 chars) and string values (up to 256 chars). */
+/** Checks a tag map against Batch's tag limits (`tagProblem`). */
 export function checkTags(tags: unknown, field: string): Record<string, string> | undefined {
   if (tags === undefined) {
     return undefined;
@@ -69,13 +77,12 @@ export function checkTags(tags: unknown, field: string): Record<string, string> 
     invalid(`${field} must be a map of tag keys to values: given ${shown(tags)}`);
   }
   const entries = Object.entries(tags as Record<string, unknown>);
-  if (entries.length > 50) {
-    invalid(`${field} has ${entries.length} tags, expected at most 50`);
+  if (entries.length > MAX_TAGS) {
+    invalid(`${field} has ${entries.length} tags, expected at most ${MAX_TAGS}`);
   }
   for (const [key, value] of entries) {
-    if (key.length === 0 || key.length > 128 || typeof value !== 'string' || value.length > 256) {
-      invalid(`${field} entry ${shown(key)}: ${shown(value)} is invalid: expected a key of 1 to 128 characters and a string value of at most 256`);
-    }
+    const problem = tagProblem(key, value);
+    if (problem !== undefined) invalid(`${field} entry ${shown(key)}: ${shown(value)} ${problem}`);
   }
   return { ...(tags as Record<string, string>) };
 }

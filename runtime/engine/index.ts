@@ -5,7 +5,7 @@
  * the engine only through this file. See docs/local-engine.md.
  */
 export { LocalBatchEngine, HOST_TERMINATED_REASON } from './engine';
-export { EngineConfigurationError } from './errors';
+export { EngineConfigurationError, type EngineErrorCode } from './errors';
 export type { LocalEngineOptions } from './engine';
 export { ManualClock, systemClock } from './clock';
 export type { EngineClock, CancelTimer } from './clock';

@@ -8,6 +8,10 @@
  * Plain `fs` only, so the engine, the workflow runtime and the CLI can all use it.
  */
 import * as fs from 'fs';
+import { BatchkitError } from '../model/errors';
+
+/** Codes of the files layer's errors. */
+export type FilesErrorCode = 'PRIVATE_STATE_REFUSED';
 
 /** Mode of every directory batchkit creates for its state. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -30,9 +34,12 @@ export interface TightenedDirectory {
 }
 
 /** A directory or file batchkit cannot make private; nothing was written to it. Retrying does not help: the owner or the path must change. */
-export class PrivateStateError extends Error {
+export class PrivateStateError extends BatchkitError {
   /** Always `PrivateStateError`. */
   public readonly name = 'PrivateStateError';
+  public readonly code: FilesErrorCode = 'PRIVATE_STATE_REFUSED';
+  /** The owner or the path must change first. */
+  public readonly retryable = false;
   constructor(message: string, /** The path refused. */ public readonly path: string) {
     super(message);
   }

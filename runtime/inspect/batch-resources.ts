@@ -3,7 +3,7 @@
  * compute environments, queues with their priority and compute order, and job definitions
  * with what they ask for. References between them are kept as logical ids.
  */
-import type { CfnResource, CfnTemplate } from './cloud-assembly';
+import type { TemplateResource, CfnTemplate } from './cloud-assembly';
 
 /** A compute environment as declared. */
 export interface DeclaredComputeEnvironment {
@@ -74,7 +74,7 @@ export function declaredBatchResources(template: CfnTemplate): DeclaredBatchReso
   };
 }
 
-function computeEnvironmentOf(logicalId: string, resource: CfnResource): DeclaredComputeEnvironment {
+function computeEnvironmentOf(logicalId: string, resource: TemplateResource): DeclaredComputeEnvironment {
   const props = resource.Properties ?? {};
   const compute = (props.ComputeResources ?? {}) as Record<string, unknown>;
   const unmanaged = String(props.Type ?? '').toUpperCase() === 'UNMANAGED';
@@ -89,7 +89,7 @@ function computeEnvironmentOf(logicalId: string, resource: CfnResource): Declare
   };
 }
 
-function jobQueueOf(logicalId: string, resource: CfnResource): DeclaredJobQueue {
+function jobQueueOf(logicalId: string, resource: TemplateResource): DeclaredJobQueue {
   const props = resource.Properties ?? {};
   const order = Array.isArray(props.ComputeEnvironmentOrder) ? props.ComputeEnvironmentOrder as Array<Record<string, unknown>> : [];
   return {
@@ -103,7 +103,7 @@ function jobQueueOf(logicalId: string, resource: CfnResource): DeclaredJobQueue 
   };
 }
 
-function jobDefinitionOf(logicalId: string, resource: CfnResource): DeclaredJobDefinition {
+function jobDefinitionOf(logicalId: string, resource: TemplateResource): DeclaredJobDefinition {
   const props = resource.Properties ?? {};
   const platforms = Array.isArray(props.PlatformCapabilities) ? props.PlatformCapabilities.map(String) : ['EC2'];
   const nodeProps = props.NodeProperties as Record<string, unknown> | undefined;
@@ -142,7 +142,7 @@ function containerOf(container: Record<string, unknown>): DeclaredContainer {
   };
 }
 
-function pathOf(resource: CfnResource): string | undefined {
+function pathOf(resource: TemplateResource): string | undefined {
   const p = resource.Metadata?.['aws:cdk:path'];
   return typeof p === 'string' ? p : undefined;
 }

@@ -5,19 +5,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { BatchkitError } from '../model/errors';
+import type { CfnTemplate } from '../model/cfn-template';
 
-/** A CloudFormation template, as much of it as batchkit reads. */
-export interface CfnTemplate {
-  readonly Resources?: Record<string, CfnResource>;
-  readonly Outputs?: Record<string, unknown>;
-}
+/** Codes of the inspect layer's errors. */
+export type InspectErrorCode = 'CLOUD_ASSEMBLY_UNREADABLE' | 'DIFF_INPUT_INVALID';
 
-/** One resource of a template. */
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-  readonly Metadata?: Record<string, unknown>;
-}
+export type { CfnTemplate, TemplateResource } from '../model/cfn-template';
 
 /** A message a construct attached at synth (`Annotations.of(x).addWarning(...)` and friends). */
 export interface SynthMessage {
@@ -36,8 +30,11 @@ export interface AssemblyStack {
 }
 
 /** Thrown when a directory is not a readable cloud assembly; the message says what is missing. */
-export class CloudAssemblyReadError extends Error {
+export class CloudAssemblyReadError extends BatchkitError {
   public readonly name = 'CloudAssemblyReadError';
+  public readonly code: InspectErrorCode = 'CLOUD_ASSEMBLY_UNREADABLE';
+  /** The assembly must change first. */
+  public readonly retryable = false;
 }
 
 interface ManifestArtifact {

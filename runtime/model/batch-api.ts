@@ -8,6 +8,7 @@
  * AWS Batch or the server through the real SDK client. One contract, three users.
  */
 import type * as batch from '@aws-sdk/client-batch';
+import { BatchkitError, type ModelErrorCode } from './errors';
 
 export interface BatchApi {
   submitJob(input: batch.SubmitJobRequest): Promise<batch.SubmitJobResponse>;
@@ -57,8 +58,9 @@ export type BatchOperationName = keyof BatchApi;
  * A request AWS Batch would refuse with `ClientException` (HTTP 400): unknown resource,
  * invalid parameter, a limit exceeded. Retrying the same request cannot help.
  */
-export class BatchClientException extends Error {
+export class BatchClientException extends BatchkitError {
   public readonly name = 'ClientException';
+  public readonly code: ModelErrorCode = 'BATCH_CLIENT_EXCEPTION';
   public readonly httpStatus = 400;
   public readonly retryable = false;
   constructor(message: string) {
@@ -67,8 +69,9 @@ export class BatchClientException extends Error {
 }
 
 /** A failure on the service side (HTTP 500). A retry may help. */
-export class BatchServerException extends Error {
+export class BatchServerException extends BatchkitError {
   public readonly name = 'ServerException';
+  public readonly code: ModelErrorCode = 'BATCH_SERVER_EXCEPTION';
   public readonly httpStatus = 500;
   public readonly retryable = true;
   constructor(message: string) {

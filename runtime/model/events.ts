@@ -21,3 +21,9 @@ export const QUEUE_BLOCKED = 'Batch Job Queue Blocked';
 /** The runtime's own events: a workflow run changes state. */
 export const WORKFLOW_EVENT_SOURCE = 'batchkit';
 export const WORKFLOW_STATE_CHANGE = 'Batch Workflow State Change';
+
+/** Status values of a workflow state change, as rules match them (`detail.status`). */
+export type WorkflowStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** Every workflow status, in the order a run moves through them. */
+export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];

@@ -11,6 +11,9 @@ import { INSTANCE_TYPE_ROWS } from './instance-catalog.generated';
 /** A CPU architecture that Batch runs containers on. */
 export type CpuArchitecture = 'x86_64' | 'arm64';
 
+/** Every CPU architecture of the catalog. */
+export const CPU_ARCHITECTURES: readonly CpuArchitecture[] = ['x86_64', 'arm64'];
+
 /** One EC2 instance type as the placement checks see it. */
 export interface InstanceTypeInfo {
   /** The instance type name, e.g. `m5.large`. */

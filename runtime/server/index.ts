@@ -6,3 +6,4 @@
 export { startBatchServer, DEFAULT_MAX_BODY_BYTES } from './server';
 export type { BatchServerOptions, RunningBatchServer, SigV4Options } from './server';
 export { normalizeAllowedOrigin, parseAllowedHost } from './request-guards';
+export type { ServerErrorCode } from './wire-errors';

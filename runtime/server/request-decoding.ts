@@ -5,7 +5,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { WireModel } from '../model/wire-model';
 import type { MatchedRoute } from './routes';
-import { clientError } from './wire-errors';
+import { BatchkitError } from '../model/errors';
+import { clientError, type ServerErrorCode } from './wire-errors';
 import { describeValue } from '../model/shape-validation';
 
 /**
@@ -39,8 +40,11 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<ReadBo
 }
 
 /** The client closed the connection before sending its whole request: there is no one to answer. */
-export class ClientGoneError extends Error {
+export class ClientGoneError extends BatchkitError {
   public readonly name = 'ClientGoneError';
+  public readonly code: ServerErrorCode = 'CLIENT_GONE';
+  /** There is no one left to answer. */
+  public readonly retryable = false;
   constructor() {
     super('the client closed the connection before sending the whole request');
   }

@@ -2,11 +2,17 @@
  * Errors as AWS's rest-json front end shapes them: an HTTP status, an error type in the
  * `x-amzn-errortype` header and in the body's `__type`, and a `message`.
  */
-import { BatchClientException } from '../model/batch-api';
+import { BatchkitError, hasErrorCode } from '../model/errors';
+
+/** Codes of the server's errors. */
+export type ServerErrorCode = 'WIRE_ERROR' | 'CLIENT_GONE';
 
 /** An error the server answers with exactly the given status, AWS error type and message. */
-export class WireError extends Error {
+export class WireError extends BatchkitError {
   public readonly name = 'WireError';
+  public readonly code: ServerErrorCode = 'WIRE_ERROR';
+  /** Whether the client may send the request again: throttling and server-side failures. */
+  public readonly retryable: boolean;
   constructor(
     /** HTTP status code. */
     public readonly httpStatus: number,
@@ -15,6 +21,7 @@ export class WireError extends Error {
     message: string,
   ) {
     super(message);
+    this.retryable = httpStatus === 429 || httpStatus >= 500;
   }
 }
 
@@ -35,21 +42,16 @@ export interface WireErrorResponse {
 
 /**
  * Maps anything thrown while serving a request onto AWS's error shape. Client errors are
- * recognised by class or, for errors from another copy of the model module, by their `name`
- * and `httpStatus`; anything else becomes `ServerException` (500), which the caller logs.
+ * recognised by their code, which also holds for errors from another copy of the model
+ * module; anything else becomes `ServerException` (500), which the caller logs.
  */
 export function toWireError(err: unknown): WireErrorResponse {
   if (err instanceof WireError) return render(err.httpStatus, err.errorType, err.message);
-  if (err instanceof BatchClientException || isNamedClientException(err)) {
-    return render(400, 'ClientException', (err as Error).message);
+  if (hasErrorCode(err, 'BATCH_CLIENT_EXCEPTION')) {
+    return render(400, 'ClientException', err.message);
   }
   const message = err instanceof Error ? err.message : String(err);
   return render(500, 'ServerException', message || 'internal error');
-}
-
-function isNamedClientException(err: unknown): boolean {
-  const candidate = err as { name?: unknown; httpStatus?: unknown } | null;
-  return candidate !== null && typeof candidate === 'object' && candidate.name === 'ClientException' && candidate.httpStatus === 400;
 }
 
 function render(status: number, errorType: string, message: string): WireErrorResponse {

@@ -11,6 +11,8 @@ import type * as batch from '@aws-sdk/client-batch';
 import type { BatchApi } from '../model/batch-api';
 import type { CfnBatchResourceType } from './create-or-reuse';
 import type { PlannedResource } from './template-plan';
+import { BatchkitError } from '../model/errors';
+import type { TemplateErrorCode } from './load-template';
 
 /** A resource as it stands in the api after the last change applied. */
 export interface AppliedResource extends PlannedResource {
@@ -19,7 +21,7 @@ export interface AppliedResource extends PlannedResource {
 }
 
 /** What a change did to one resource. */
-export interface ResourceChange {
+export interface AppliedResourceChange {
   readonly type: CfnBatchResourceType;
   readonly logicalId: string;
   readonly name: string;
@@ -36,14 +38,17 @@ export interface AppliedChange {
   /** What is now in the api, by logical id: the new template's resources when every step succeeded. */
   readonly applied: Map<string, AppliedResource>;
   /** Each step that succeeded, in order. */
-  readonly changes: ResourceChange[];
+  readonly changes: AppliedResourceChange[];
   /** The step that failed, which ended the change (later steps were not tried). @default - none */
   readonly error?: string;
 }
 
 /** Thrown before anything is changed when the new template needs what a deploy could not do. */
-export class TemplateChangeRefused extends Error {
+export class TemplateChangeRefused extends BatchkitError {
   public readonly name = 'TemplateChangeRefused';
+  public readonly code: TemplateErrorCode = 'TEMPLATE_CHANGE_REFUSED';
+  /** The template must change first. */
+  public readonly retryable = false;
 }
 
 const DELETE_ORDER: readonly CfnBatchResourceType[] = [
@@ -58,9 +63,9 @@ const DELETE_ORDER: readonly CfnBatchResourceType[] = [
 export async function applyTemplateChange(api: BatchApi, previous: ReadonlyMap<string, AppliedResource>, next: readonly PlannedResource[]): Promise<AppliedChange> {
   refuseSameNameReplacements(previous, next);
   const applied = new Map(previous);
-  const changes: ResourceChange[] = [];
-  const step = async (resource: PlannedResource, work: () => Promise<ResourceChange | undefined>): Promise<void> => {
-    let change: ResourceChange | undefined;
+  const changes: AppliedResourceChange[] = [];
+  const step = async (resource: PlannedResource, work: () => Promise<AppliedResourceChange | undefined>): Promise<void> => {
+    let change: AppliedResourceChange | undefined;
     try {
       change = await work();
     } catch (err) {
@@ -97,7 +102,7 @@ export async function applyTemplateChange(api: BatchApi, previous: ReadonlyMap<s
   return { applied, changes };
 }
 
-async function createOrUpdate(api: BatchApi, resource: PlannedResource, current: AppliedResource | undefined, renamedFrom: AppliedResource | undefined): Promise<{ arn: string; change?: ResourceChange }> {
+async function createOrUpdate(api: BatchApi, resource: PlannedResource, current: AppliedResource | undefined, renamedFrom: AppliedResource | undefined): Promise<{ arn: string; change?: AppliedResourceChange }> {
   if (current && sameSettings(current.input, resource.input)) return { arn: current.arn };
   if (!current) {
     const arn = await create(api, resource);
@@ -119,7 +124,7 @@ async function create(api: BatchApi, resource: PlannedResource): Promise<string>
   }
 }
 
-async function update(api: BatchApi, resource: PlannedResource, current: AppliedResource): Promise<{ arn: string; change: ResourceChange }> {
+async function update(api: BatchApi, resource: PlannedResource, current: AppliedResource): Promise<{ arn: string; change: AppliedResourceChange }> {
   const input = resource.input;
   const differences = describeDifferences(current.input, input);
   switch (resource.type) {
@@ -217,7 +222,7 @@ export function resourceKind(type: CfnBatchResourceType): string {
   return type.replace('AWS::Batch::', '').replace(/[A-Z]/g, (c, i: number) => `${i === 0 ? '' : ' '}${c.toLowerCase()}`);
 }
 
-function changeOf(resource: PlannedResource, action: ResourceChange['action'], detail: string): ResourceChange {
+function changeOf(resource: PlannedResource, action: AppliedResourceChange['action'], detail: string): AppliedResourceChange {
   return { type: resource.type, logicalId: resource.logicalId, name: resource.name, ...(resource.constructPath ? { constructPath: resource.constructPath } : {}), action, detail };
 }
 

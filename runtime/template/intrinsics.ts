@@ -2,11 +2,11 @@
  * Resolves the CloudFormation intrinsic functions a synthesized Batch resource uses: `Ref`,
  * `Fn::GetAtt`, `Fn::Join`, `Fn::Sub`, `Fn::Select`, `Fn::Split`, `Fn::If` (with the template's
  * conditions), `Fn::Base64`, `Fn::GetAZs`. What a reference points at is the caller's business
- * (see {@link ReferenceResolver}); anything that cannot be resolved becomes a finding.
+ * (see {@link IntrinsicResolver}); anything that cannot be resolved becomes a finding.
  */
 
 /** Answers references found while resolving. */
-export interface ReferenceResolver {
+export interface IntrinsicResolver {
   /** Value of `{ "Ref": logicalId }`: a pseudo parameter, a template parameter or a resource. */
   ref(logicalId: string, propertyPath: string): unknown;
   /** Value of `{ "Fn::GetAtt": [logicalId, attribute] }`. */
@@ -26,7 +26,7 @@ export const NO_VALUE: unique symbol = Symbol('AWS::NoValue');
 const ARITY: Record<string, number> = { 'Fn::Join': 2, 'Fn::Select': 2, 'Fn::Split': 2, 'Fn::If': 3 };
 
 /** Resolves every intrinsic function inside `value`; properties that resolve to {@link NO_VALUE} are left out. */
-export function resolveIntrinsics(value: unknown, resolver: ReferenceResolver, path: string): unknown {
+export function resolveIntrinsics(value: unknown, resolver: IntrinsicResolver, path: string): unknown {
   if (Array.isArray(value)) {
     return value.map((v, i) => resolveIntrinsics(v, resolver, `${path}[${i}]`)).filter((v) => v !== NO_VALUE);
   }
@@ -43,7 +43,7 @@ export function resolveIntrinsics(value: unknown, resolver: ReferenceResolver, p
   return out;
 }
 
-function resolveFunction(name: string, args: unknown, resolver: ReferenceResolver, path: string): unknown {
+function resolveFunction(name: string, args: unknown, resolver: IntrinsicResolver, path: string): unknown {
   const arity = ARITY[name];
   if (arity !== undefined && (!Array.isArray(args) || args.length !== arity)) {
     return unsupported(resolver, path, `${name} takes a list of ${arity} arguments; got ${JSON.stringify(args)}`);
@@ -93,7 +93,7 @@ function resolveFunction(name: string, args: unknown, resolver: ReferenceResolve
   }
 }
 
-function getAtt(args: unknown, resolver: ReferenceResolver, path: string): unknown {
+function getAtt(args: unknown, resolver: IntrinsicResolver, path: string): unknown {
   const parts = typeof args === 'string' ? splitOnce(args, '.') : args;
   if (!Array.isArray(parts) || parts.length !== 2) {
     return unsupported(resolver, path, `Fn::GetAtt takes [logicalId, attribute]; got ${JSON.stringify(args)}`);
@@ -103,7 +103,7 @@ function getAtt(args: unknown, resolver: ReferenceResolver, path: string): unkno
 }
 
 /** `Fn::Sub`: `${Name}` is a Ref, `${Name.Attr}` a GetAtt, `${!Literal}` stays `${Literal}`. */
-function substitute(args: unknown, resolver: ReferenceResolver, path: string): unknown {
+function substitute(args: unknown, resolver: IntrinsicResolver, path: string): unknown {
   const [template, variables] = typeof args === 'string' ? [args, {}] : Array.isArray(args) && args.length === 2 ? args : [undefined, undefined];
   if (typeof template !== 'string' || typeof variables !== 'object' || variables === null) {
     return unsupported(resolver, path, `Fn::Sub takes a string or [string, {variables}]; got ${JSON.stringify(args)}`);
@@ -124,7 +124,7 @@ function splitOnce(text: string, separator: string): string[] {
   return i < 0 ? [text] : [text.slice(0, i), text.slice(i + 1)];
 }
 
-function unsupported(resolver: ReferenceResolver, path: string, message: string): typeof NO_VALUE {
+function unsupported(resolver: IntrinsicResolver, path: string, message: string): typeof NO_VALUE {
   resolver.report(path, message);
   return NO_VALUE;
 }

@@ -17,7 +17,11 @@ import { cfnToApi } from './cfn-to-api';
 import { AssetImageBuilds, type AssetImage, type AssetImageOptions } from './docker-assets';
 import { resolveIntrinsics } from './intrinsics';
 import { createOrReuse, type CfnBatchResourceType } from './create-or-reuse';
-import { templateReferenceResolver, type CfnResource, type CfnTemplate, type PlaceholderValue, type TemplateScope } from './template-references';
+import { templateReferenceResolver, type TemplateResource, type CfnTemplate, type PlaceholderValue, type TemplateScope } from './template-references';
+import { BatchkitError } from '../model/errors';
+
+/** Codes of the template layer's errors. */
+export type TemplateErrorCode = 'TEMPLATE_UNREADABLE' | 'TEMPLATE_CHANGE_REFUSED';
 
 export type { CfnBatchResourceType } from './create-or-reuse';
 export type { PlaceholderValue } from './template-references';
@@ -97,8 +101,11 @@ export interface LoadReport {
 }
 
 /** The template file cannot be used: unreadable, not JSON, or not a CloudFormation template. */
-export class TemplateReadError extends Error {
+export class TemplateReadError extends BatchkitError {
   public readonly name = 'TemplateReadError';
+  public readonly code: TemplateErrorCode = 'TEMPLATE_UNREADABLE';
+  /** The file must change first. */
+  public readonly retryable = false;
   constructor(message: string, public readonly templatePath: string) {
     super(message);
   }
@@ -188,7 +195,7 @@ export async function loadTemplate(api: BatchApi, source: string | object, optio
 function apiRequest(
   kind: BatchTypeMapping,
   logicalId: string,
-  resource: CfnResource,
+  resource: TemplateResource,
   resolve: (properties: object) => unknown,
   warn: (path: string, message: string) => void,
 ): { name: string; input: Record<string, unknown> } {

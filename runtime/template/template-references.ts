@@ -3,23 +3,11 @@
  * parameters, conditions, the Batch resources already created (their real ARNs) and
  * placeholders for everything else. Each placeholder used is recorded once.
  */
-import { NO_VALUE, resolveIntrinsics, type ReferenceResolver } from './intrinsics';
+import { NO_VALUE, resolveIntrinsics, type IntrinsicResolver } from './intrinsics';
 import { placeholderValue, type PlaceholderScope } from './placeholders';
+import type { CfnTemplate } from '../model/cfn-template';
 
-/** The parts of a CloudFormation template the loader reads. */
-export interface CfnTemplate {
-  readonly Resources?: Record<string, CfnResource>;
-  readonly Parameters?: Record<string, { Type?: string; Default?: unknown }>;
-  readonly Conditions?: Record<string, unknown>;
-}
-
-/** One resource of a template. */
-export interface CfnResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, unknown>;
-  readonly Metadata?: Record<string, unknown>;
-  readonly Condition?: string;
-}
+export type { CfnTemplate, TemplateResource } from '../model/cfn-template';
 
 /** Pseudo parameter values, and where placeholder ARNs live. */
 export interface TemplateScope extends PlaceholderScope {
@@ -55,7 +43,7 @@ export interface TemplateReferenceContext {
 }
 
 /** The resolver `resolveIntrinsics` uses while loading a template. */
-export function templateReferenceResolver(context: TemplateReferenceContext): ReferenceResolver {
+export function templateReferenceResolver(context: TemplateReferenceContext): IntrinsicResolver {
   const { template, scope } = context;
   const resources = template.Resources ?? {};
   const resourceValue = (logicalId: string, attribute: string | undefined, path: string): unknown => {
@@ -75,7 +63,7 @@ export function templateReferenceResolver(context: TemplateReferenceContext): Re
     }
     return value;
   };
-  const resolver: ReferenceResolver = {
+  const resolver: IntrinsicResolver = {
     region: scope.region,
     report: (path, message) => context.warn(path, message),
     condition: conditionEvaluator(template, () => resolver, context.warn),
@@ -114,7 +102,7 @@ function parameterValue(name: string, parameter: { Type?: string; Default?: unkn
 }
 
 /** Evaluates the template's `Conditions` (Fn::Equals, Fn::Not, Fn::And, Fn::Or, Condition), once each. */
-function conditionEvaluator(template: CfnTemplate, resolver: () => ReferenceResolver, warn: (path: string, message: string) => void): (name: string, path: string) => boolean {
+function conditionEvaluator(template: CfnTemplate, resolver: () => IntrinsicResolver, warn: (path: string, message: string) => void): (name: string, path: string) => boolean {
   const cache = new Map<string, boolean>();
   const evaluating = new Set<string>();
   const evaluate = (expression: unknown, path: string): boolean => {

@@ -8,7 +8,7 @@ import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { basename } from 'node:path';
 import type { ArnScope } from '../model/arns';
 import type { BatchApi } from '../model/batch-api';
-import { applyTemplateChange, resourceKind, TemplateChangeRefused, type AppliedChange, type AppliedResource, type ResourceChange } from './apply-template-change';
+import { applyTemplateChange, resourceKind, TemplateChangeRefused, type AppliedChange, type AppliedResource, type AppliedResourceChange } from './apply-template-change';
 import { assetManifestBeside } from './asset-manifest';
 import type { AssetImageOptions } from './docker-assets';
 import { TemplateReadError, type LoadedBatchResource, type TemplateFinding } from './load-template';
@@ -26,11 +26,11 @@ export interface WatchTimers {
 /** What one reload of the template did. */
 export type TemplateWatchEvent =
   /** The new version is applied; `changes` is empty when no Batch resource changed. */
-  | { readonly kind: 'applied'; readonly template: string; readonly changes: ResourceChange[]; readonly warnings: TemplateFinding[] }
+  | { readonly kind: 'applied'; readonly template: string; readonly changes: AppliedResourceChange[]; readonly warnings: TemplateFinding[] }
   /** Nothing was changed: the file does not parse, a resource cannot be planned, or the change needs a same-named replacement. */
   | { readonly kind: 'refused'; readonly template: string; readonly reason: string; readonly errors: TemplateFinding[] }
   /** A step failed part-way: `changes` were applied, the rest was not tried. */
-  | { readonly kind: 'failed'; readonly template: string; readonly changes: ResourceChange[]; readonly error: string };
+  | { readonly kind: 'failed'; readonly template: string; readonly changes: AppliedResourceChange[]; readonly error: string };
 
 /** Options of {@link watchTemplate}. */
 export interface TemplateWatchOptions {
@@ -222,7 +222,7 @@ export function describeWatchEvent(event: TemplateWatchEvent): string[] {
   }
 }
 
-function describeChange(change: ResourceChange): string {
+function describeChange(change: AppliedResourceChange): string {
   return `  ${resourceKind(change.type)} '${change.name}' (${change.constructPath ?? change.logicalId}) ${change.action}${change.detail === change.action ? '' : `: ${change.detail}`}`;
 }
 

@@ -1,7 +1,19 @@
 /**
- * Typed errors of the workflow runtime. Each sets `name` so callers (and the CLI) can tell
- * them apart without `instanceof` across module copies, and says whether a retry can help.
+ * Typed errors of the workflow runtime. Each carries a stable `code` so callers (and the CLI)
+ * can tell them apart without `instanceof` across module copies, and says whether a retry can help.
  */
+import { BatchkitError } from '../model/errors';
+
+/** Codes of the workflow runtime's errors. */
+export type WorkflowErrorCode =
+  | 'WORKFLOW_INVALID'
+  | 'REFERENCE_UNRESOLVED'
+  | 'WORKFLOW_CONFIGURATION'
+  | 'RUN_NOT_FOUND'
+  | 'BATCH_CALL_FAILED'
+  | 'WAIT_ABORTED'
+  | 'TRACK_DEADLINE'
+  | 'SUBMISSION_FAILED';
 
 /** Where in a workflow file something is, 1-based like editors show it. */
 export interface SourceLocation {
@@ -27,9 +39,10 @@ export interface ValidationIssue {
 }
 
 /** A workflow that cannot run as written; nothing was submitted. Retrying cannot help. */
-export class WorkflowValidationError extends Error {
+export class WorkflowValidationError extends BatchkitError {
   /** Always `WorkflowValidationError`. */
   public readonly name = 'WorkflowValidationError';
+  public readonly code: WorkflowErrorCode = 'WORKFLOW_INVALID';
   /** Retrying cannot help. */
   public readonly retryable = false;
   /** Every issue found, in document order. */
@@ -41,9 +54,10 @@ export class WorkflowValidationError extends Error {
 }
 
 /** A queue or job definition reference that no resolver could turn into a name or ARN. */
-export class ReferenceResolutionError extends Error {
+export class ReferenceResolutionError extends BatchkitError {
   /** Always `ReferenceResolutionError`. */
   public readonly name = 'ReferenceResolutionError';
+  public readonly code: WorkflowErrorCode = 'REFERENCE_UNRESOLVED';
   /** Retrying cannot help. */
   public readonly retryable = false;
   constructor(message: string) {
@@ -52,9 +66,10 @@ export class ReferenceResolutionError extends Error {
 }
 
 /** The runtime was configured in a way it cannot run safely. */
-export class WorkflowConfigurationError extends Error {
+export class WorkflowConfigurationError extends BatchkitError {
   /** Always `WorkflowConfigurationError`. */
   public readonly name = 'WorkflowConfigurationError';
+  public readonly code: WorkflowErrorCode = 'WORKFLOW_CONFIGURATION';
   /** Retrying cannot help. */
   public readonly retryable = false;
   constructor(message: string) {
@@ -63,9 +78,10 @@ export class WorkflowConfigurationError extends Error {
 }
 
 /** No run with this id in the journal. */
-export class RunNotFoundError extends Error {
+export class RunNotFoundError extends BatchkitError {
   /** Always `RunNotFoundError`. */
   public readonly name = 'RunNotFoundError';
+  public readonly code: WorkflowErrorCode = 'RUN_NOT_FOUND';
   /** Retrying cannot help. */
   public readonly retryable = false;
   /** The run concerned. */
@@ -77,9 +93,10 @@ export class RunNotFoundError extends Error {
 }
 
 /** A Batch call failed for good: not retryable, or retries were exhausted. */
-export class BatchCallError extends Error {
+export class BatchCallError extends BatchkitError {
   /** Always `BatchCallError`. */
   public readonly name = 'BatchCallError';
+  public readonly code: WorkflowErrorCode = 'BATCH_CALL_FAILED';
   /** The Batch operation, e.g. `SubmitJob`. */
   public readonly operation: string;
   /** Whether a later retry of the whole operation could succeed (throttling, 5xx, network). */
@@ -98,9 +115,10 @@ export class BatchCallError extends Error {
 }
 
 /** The wait was stopped through its `AbortSignal`; the jobs keep running on Batch. */
-export class WaitAbortedError extends Error {
+export class WaitAbortedError extends BatchkitError {
   /** Always `WaitAbortedError`. */
   public readonly name = 'WaitAbortedError';
+  public readonly code: WorkflowErrorCode = 'WAIT_ABORTED';
   /** Waiting again (or resuming) picks the run up. */
   public readonly retryable = true;
   /** The run concerned. */
@@ -112,9 +130,10 @@ export class WaitAbortedError extends Error {
 }
 
 /** Tracking reached its deadline (`PollOptions.deadlineMs`) before the run ended; its jobs keep going on Batch. */
-export class TrackDeadlineError extends Error {
+export class TrackDeadlineError extends BatchkitError {
   /** Always `TrackDeadlineError`. */
   public readonly name = 'TrackDeadlineError';
+  public readonly code: WorkflowErrorCode = 'TRACK_DEADLINE';
   /** Waiting again (or resuming) picks the run up. */
   public readonly retryable = true;
   /** The run concerned. */
@@ -129,9 +148,10 @@ export class TrackDeadlineError extends Error {
 }
 
 /** A run's submission failed for good; the run is journalled FAILED with this reason. */
-export class SubmissionFailedError extends Error {
+export class SubmissionFailedError extends BatchkitError {
   /** Always `SubmissionFailedError`. */
   public readonly name = 'SubmissionFailedError';
+  public readonly code: WorkflowErrorCode = 'SUBMISSION_FAILED';
   /** Whether trying again later could succeed (the cause was throttling, 5xx or the network). */
   public readonly retryable: boolean;
   /** The run concerned. */

@@ -5,10 +5,9 @@
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { isTerminalStatus, JobStatus } from '../model/job-states';
-import { WORKFLOW_EVENT_SOURCE, WORKFLOW_STATE_CHANGE } from '../model/events';
+import { WORKFLOW_EVENT_SOURCE, WORKFLOW_STATE_CHANGE, type WorkflowStatus } from '../model/events';
 
-/** Status values of a workflow state change, as rules match them (`detail.status`). */
-export type WorkflowStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+export type { WorkflowStatus } from '../model/events';
 
 /** The `detail` of a "Batch Workflow State Change" event. */
 export interface WorkflowStateChangeDetail {

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import { BatchEvents, JobStatus, WorkflowStatus } from '../../lib/events';
+import { BatchEvents, JobStateChangeStatus, WorkflowStatus } from '../../lib/events';
 import { evaluateIntrinsics } from './events-cfn-intrinsics';
 import {
   SAMPLE_ACCOUNT, SAMPLE_REGION, sampleJobDefinitionArn, sampleJobStateChange, sampleQueueArn, sampleQueueBlocked, sampleWorkflowStateChange,
@@ -53,7 +53,7 @@ describe('BatchEvents.onJobStateChange', () => {
     const train = newJobDefinition(stack, 'Train');
 
     // WHEN
-    BatchEvents.onJobStateChange(stack, 'TrainFailed', { jobDefinitions: [train], statuses: [JobStatus.FAILED] });
+    BatchEvents.onJobStateChange(stack, 'TrainFailed', { jobDefinitions: [train], statuses: [JobStateChangeStatus.FAILED] });
 
     // THEN: Ref of a job definition returns the ARN of the revision the stack registered
     const pattern = deployedPattern(stack, { [logicalIdOf(stack, train)]: sampleJobDefinitionArn('Train-1A2B', 1) });
@@ -91,7 +91,7 @@ describe('BatchEvents.onJobStateChange', () => {
     const jobDefinition = sampleJobDefinitionArn('train', 2);
 
     // WHEN
-    BatchEvents.onJobStateChange(stack, 'GpuJobs', { jobQueues: [gpu], statuses: [JobStatus.FAILED, JobStatus.SUCCEEDED] });
+    BatchEvents.onJobStateChange(stack, 'GpuJobs', { jobQueues: [gpu], statuses: [JobStateChangeStatus.FAILED, JobStateChangeStatus.SUCCEEDED] });
 
     // THEN
     const pattern = deployedPattern(stack, {}, { [`${logicalIdOf(stack, gpu)}.JobQueueArn`]: sampleQueueArn('gpu-queue') });
@@ -146,7 +146,7 @@ describe('BatchEvents.onJobStateChange', () => {
 
     // WHEN
     const rule = BatchEvents.onJobStateChange(stack, 'Named', {
-      statuses: [JobStatus.FAILED],
+      statuses: [JobStateChangeStatus.FAILED],
       eventPattern: { detail: { jobName: [{ prefix: 'nightly-' }] } },
       target: new targets.SnsTopic(topic),
       description: 'nightly failures',

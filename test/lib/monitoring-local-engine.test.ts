@@ -1,6 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
-import { BatchEvents, JobStatus } from '../../lib/events';
+import { BatchEvents, JobStateChangeStatus } from '../../lib/events';
 import { BatchMonitoring } from '../../lib/monitoring';
 import { LocalBatchEngine } from '../../runtime/engine/engine';
 import type { BatchEventEnvelope } from '../../runtime/model/events';
@@ -82,7 +82,7 @@ describe('generated patterns against the local engine\'s events', () => {
     const train = batch.EcsJobDefinition.fromJobDefinitionArn(stack, 'Train', recorded.revisionOneArn);
 
     // WHEN
-    const pattern = BatchEvents.jobStateChangePattern(stack, { jobDefinitions: [train], statuses: [JobStatus.FAILED] });
+    const pattern = BatchEvents.jobStateChangePattern(stack, { jobDefinitions: [train], statuses: [JobStateChangeStatus.FAILED] });
 
     // THEN
     const rendered = evaluateIntrinsics(stack.resolve({ ...pattern, 'detail-type': pattern.detailType, 'detailType': undefined }), { refs: {} });

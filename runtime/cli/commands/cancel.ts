@@ -8,7 +8,7 @@ import { cancelRun, runStatus, type RunStatusReport } from '../../workflow';
 import { EXIT_OK } from '../exit-codes';
 import { createOutput, type Output } from '../output';
 import { buildRunDocument, printRunDocument } from '../run-summary';
-import { addRunOptions, cliErrorOf, isFinalRun, journalDirOf, requireRunRecord, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
+import { addRunOptions, isFinalRun, journalDirOf, requireRunRecord, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
 import { addTargetOptions, localServerKey, openTarget, type OpenTarget, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit cancel`. */
@@ -67,7 +67,7 @@ export async function cancelRunCommand(runId: string, flags: CancelFlags, output
         // A follower that sees the cancel ends the run and closes its engine, and with it the
         // endpoint this command was still reading: the journal then has the run's last word.
         if (liveOwner !== undefined && isFinalRun(requireRunRecord(journalDir, runId).status)) return runStatus(runId, { journalDir });
-        throw cliErrorOf(err);
+        throw err;
       });
     if (target.engine) {
       report = await untilStopped(runId, journalDir, target);

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DiffInputError, pairStacks, readDeployedSide, readSide, type SideStack } from '../../inspect/diff/load-sides';
+import { pairStacks, readDeployedSide, readSide, type SideStack } from '../../inspect/diff/load-sides';
 import { renderMarkdown } from '../../inspect/diff/render-markdown';
 import { diffStacks, type DiffReport } from '../../inspect/diff/stack-diff';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
@@ -63,13 +63,8 @@ export async function buildDiffReport(
   paths: string[], flags: DiffFlags,
   cloudFormation: CloudFormationClientFactory = (region) => new CloudFormationClient({ region }),
 ): Promise<DiffReport> {
-  try {
-    const [before, after] = await readSides(paths, flags, cloudFormation);
-    return diffStacks(pairStacks(before, after, flags.stackName));
-  } catch (err) {
-    if (err instanceof DiffInputError) throw new CliError(err.message, EXIT_USAGE);
-    throw err;
-  }
+  const [before, after] = await readSides(paths, flags, cloudFormation);
+  return diffStacks(pairStacks(before, after, flags.stackName));
 }
 
 async function readSides(paths: string[], flags: DiffFlags, cloudFormation: CloudFormationClientFactory): Promise<[SideStack[], SideStack[]]> {

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { containerNeeds, LocalBatchEngine } from '../../engine';
 import { DEFAULT_JOIN_JOB_DEFINITION_NAME } from '../../model/join-jobs';
 import { normalizeAllowedOrigin, parseAllowedHost, startBatchServer, type RunningBatchServer } from '../../server';
-import { loadTemplate, TemplateReadError, type LoadReport } from '../../template/load-template';
+import { loadTemplate, type LoadReport } from '../../template/load-template';
 import { describeWatchEvent, watchTemplate, type TemplateWatch } from '../../template/template-watch';
 import { ACCESS_KEYS_VARIABLE, readAccessKeys, type ServerAccessKeys } from '../access-keys';
 import { CliError, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
@@ -151,9 +151,7 @@ export async function serveUntilSignal(options: LocalServeOptions, output: Outpu
     const reports: LoadReport[] = [];
     const assetImages = assetImagesFor(engine, (line) => output.info(line));
     for (const template of templates) {
-      reports.push(await loadTemplate(engine, template, { assetImages, region: engine.scope.region, accountId: engine.scope.accountId }).catch((err: unknown) => {
-        throw err instanceof TemplateReadError ? new CliError(err.message, EXIT_USAGE) : err;
-      }));
+      reports.push(await loadTemplate(engine, template, { assetImages, region: engine.scope.region, accountId: engine.scope.accountId }));
     }
     const resources = reports.flatMap((r) => r.resources);
     const findings = reports.flatMap((r) => r.findings);

@@ -8,14 +8,14 @@ import type { Command } from 'commander';
 import type { JobDetail } from '@aws-sdk/client-batch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { runStatus, type StepReport } from '../../workflow';
-import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
+import { EXIT_INTERRUPTED, CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { logGroupOf, writeLogStream } from '../cloudwatch-logs';
-import { EXIT_INTERRUPTED, resumeCommandOf, untilInterrupted } from '../follow';
+import { resumeCommandOf, untilInterrupted } from '../follow';
 import { attemptsMade, attemptStream, attemptStreams, currentStream, openJobDescriber } from '../job-output';
 import { abortableSleep, cloudWatchReader, fileReader, followOutput } from '../log-follow';
 import { createOutput, type Output } from '../output';
 import { logLocation, type LogLocation } from '../run-summary';
-import { addRunOptions, cliErrorOf, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
+import { addRunOptions, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
 import { addTargetOptions, sdkClientConfig, type TargetSpec } from '../targets';
 
 /** Job statuses after which no attempt comes. */
@@ -89,7 +89,7 @@ export async function showLogs(runId: string, stepArgument: string, flags: LogsF
   if (flags.follow && attemptWanted !== undefined) {
     throw new CliError(`--follow and --attempt ${attemptWanted} exclude each other: --follow prints each attempt's output as the job makes it`, EXIT_USAGE);
   }
-  const report = await runStatus(runId, { journalDir }).catch((err: unknown) => { throw cliErrorOf(err); });
+  const report = await runStatus(runId, { journalDir });
   const { step, arrayIndex } = parseStepArgument(stepArgument, report.steps);
   const spec = targetForRun(flags, journalDir, runId);
   if (flags.follow) {

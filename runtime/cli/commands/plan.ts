@@ -6,14 +6,13 @@
  */
 import type { Command } from 'commander';
 import { LocalBatchEngine } from '../../engine';
-import { loadTemplate, TemplateReadError, type LoadedBatchResource } from '../../template/load-template';
-import { ConstructReferenceResolver, loadWorkflowFile, planWorkflow, resolveAll, type ReferenceKind, type ReferenceResolver, type Workflow } from '../../workflow';
+import { loadTemplate, type LoadedBatchResource } from '../../template/load-template';
+import { ConstructReferenceResolver, loadWorkflowFile, planWorkflow, resolveAll, type ReferenceKind, type ReferenceResolver } from '../../workflow';
 import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
 import { createOutput, type Output } from '../output';
 import { buildPlanDocument, printPlanDocument } from '../plan-document';
 import { checkReferences, clientLookup, type ReferenceChecks, type ReferenceLookup } from '../plan-references';
 import { addParamOption, parseParams, withRunParameters } from '../run-parameters';
-import { cliErrorOf } from '../run-support';
 import { addTargetOptions, openTarget, targetSpecOf, type TargetFlags, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit plan`. */
@@ -56,12 +55,7 @@ Exit codes: 0 the workflow is valid and every reference exists, 1 a lookup on th
 export async function planWorkflowFile(file: string, flags: PlanFlags, output: Output): Promise<number> {
   const spec = targetSpecOf(flags);
   const params = parseParams(flags.param);
-  let workflow: Workflow;
-  try {
-    workflow = withRunParameters(loadWorkflowFile(file), params);
-  } catch (err) {
-    throw cliErrorOf(err);
-  }
+  const workflow = withRunParameters(loadWorkflowFile(file), params);
   const plan = planWorkflow(workflow);
   const wanted = plan.jobs.flatMap((j) => [
     { kind: 'jobQueue' as ReferenceKind, reference: j.jobQueue }, { kind: 'jobDefinition' as ReferenceKind, reference: j.jobDefinition },
@@ -70,7 +64,7 @@ export async function planWorkflowFile(file: string, flags: PlanFlags, output: O
   let references: Record<string, string>;
   let checks: ReferenceChecks;
   try {
-    references = await resolveAll(target.resolver, wanted).catch((err: unknown) => { throw cliErrorOf(err); });
+    references = await resolveAll(target.resolver, wanted);
     const resolvedOf = (kind: ReferenceKind) => wanted.filter((w) => w.kind === kind).map((w) => references[`${kind}:${w.reference}`]);
     checks = await checkReferences(target.lookup, resolvedOf('jobQueue'), resolvedOf('jobDefinition')).catch((err: unknown) => {
       throw new CliError(`cannot look the workflow's queues and job definitions up on ${target.description}: ${(err as Error).message}`, EXIT_WORK_FAILED);
@@ -112,9 +106,7 @@ async function openLookupTarget(spec: TargetSpec): Promise<LookupTarget> {
   try {
     const loaded: LoadedBatchResource[] = [];
     for (const template of spec.templates) {
-      const report = await loadTemplate(engine, template).catch((err: unknown) => {
-        throw err instanceof TemplateReadError ? new CliError(err.message, EXIT_USAGE) : err;
-      });
+      const report = await loadTemplate(engine, template);
       loaded.push(...report.resources);
     }
     const templates = spec.templates.length === 1 ? '1 template' : `${spec.templates.length} templates`;

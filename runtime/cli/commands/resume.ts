@@ -5,11 +5,11 @@
  */
 import type { Command } from 'commander';
 import { resumeRun } from '../../workflow';
-import { EXIT_OK } from '../exit-codes';
-import { EXIT_INTERRUPTED, exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../exit-codes';
+import { exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
 import { InterruptCounter, windDownLocalEngine } from '../local-wind-down';
 import { createOutput, type Output } from '../output';
-import { addRunOptions, cliErrorOf, journalDirOf, rememberTarget, requireRunRecord, targetForRun, type RunCommandFlags } from '../run-support';
+import { addRunOptions, journalDirOf, rememberTarget, requireRunRecord, targetForRun, type RunCommandFlags } from '../run-support';
 import { addTargetOptions, openTarget, recordedTargetOf } from '../targets';
 import { LOCAL_POLL } from './run';
 
@@ -65,7 +65,7 @@ export async function resumeRunCommand(runId: string, flags: ResumeFlags, output
       onEvent: progress.listener,
       target: await recordedTargetOf(target),
       retryFailed: flags.retryFailed,
-    }).catch((err: unknown) => { throw cliErrorOf(err); });
+    });
     submissionSettled = settledFlag(handle.submitted);
     output.info(`resuming run ${output.style.bold(runId)}${flags.retryFailed ? ', failed steps as new jobs' : ''}`);
     try {

@@ -3,14 +3,14 @@
  * dependencies, and follows it to the end (or leaves it with `--detach`).
  */
 import { Option, type Command } from 'commander';
-import { loadWorkflowFile, startRun, type FailurePolicy, type PollOptions, type RunStatusReport, type Workflow } from '../../workflow';
-import { CliError, EXIT_OK } from '../exit-codes';
-import { EXIT_INTERRUPTED, exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
+import { loadWorkflowFile, startRun, type FailurePolicy, type PollOptions, type RunStatusReport } from '../../workflow';
+import { EXIT_INTERRUPTED, CliError, EXIT_OK } from '../exit-codes';
+import { exitIfSubmissionUnsettled, followRun, RunProgress, settledFlag } from '../follow';
 import { InterruptCounter, windDownLocalEngine } from '../local-wind-down';
 import { createOutput, type Output } from '../output';
 import { addParamOption, parseParams, withRunParameters } from '../run-parameters';
 import { buildRunDocument } from '../run-summary';
-import { addRunOptions, cliErrorOf, journalDirOf, rememberTarget, type RunCommandFlags } from '../run-support';
+import { addRunOptions, journalDirOf, rememberTarget, type RunCommandFlags } from '../run-support';
 import { addTargetOptions, openTarget, recordedTargetOf, targetSpecOf, type OpenTarget, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit run`. */
@@ -74,12 +74,7 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
     throw new CliError('--detach cannot be used with --local: the local engine runs inside this command and would stop with it; start `batchkit local serve` and pass its URL with --endpoint');
   }
   const params = parseParams(flags.param);
-  let workflow: Workflow;
-  try {
-    workflow = withRunParameters(loadWorkflowFile(file), params);
-  } catch (err) {
-    throw cliErrorOf(err);
-  }
+  const workflow = withRunParameters(loadWorkflowFile(file), params);
   const journalDir = journalDirOf(flags);
   const target = await openTarget(spec, { resolveReferences: true });
   let code: number = EXIT_OK;
@@ -100,13 +95,13 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
       target: await recordedTargetOf(target),
       // Before the first SubmitJob: a run whose process dies mid-submission is resumed against this target.
       onRunCreated: (runId) => rememberTarget(journalDir, runId, spec),
-    }).catch((err: unknown) => { throw cliErrorOf(err); });
+    });
     submissionSettled = settledFlag(handle.submitted);
     const jobs = workflow.steps.reduce((sum, s) => sum + (s.definition.arraySize ?? 1), 0);
     output.info(`run ${output.style.bold(handle.runId)}: ${workflow.steps.length} steps, ${jobs} jobs, journal in ${journalDir}`);
     try {
       if (flags.detach) {
-        await handle.submitted.catch((err: unknown) => { throw cliErrorOf(err); });
+        await handle.submitted;
         return reportDetached(handle.status(), journalDir, spec, output, flags.journalDir);
       }
       code = await followRun(handle, progress, { output, spec, journalDir, journalDirFlag: flags.journalDir });

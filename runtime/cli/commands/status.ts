@@ -8,7 +8,7 @@ import { EXIT_OK, EXIT_WORK_FAILED } from '../exit-codes';
 import { resumeCommandOf } from '../follow';
 import { createOutput, type Output } from '../output';
 import { buildRunDocument, printRunDocument, type RunDocument } from '../run-summary';
-import { addRunOptions, cliErrorOf, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
+import { addRunOptions, isFinalRun, journalDirOf, runOwnership, targetForRun, type RunCommandFlags } from '../run-support';
 import { addTargetOptions, openTarget, type TargetSpec } from '../targets';
 
 /** Flags of `batchkit status`. */
@@ -54,7 +54,7 @@ export async function showStatus(runId: string, flags: StatusFlags, output: Outp
   const journalDir = journalDirOf(flags);
   const { liveOwner } = runOwnership(journalDir, runId);
   const spec = targetForRun(flags, journalDir, runId);
-  const report = await currentReport(runId, journalDir, spec).catch((err: unknown) => { throw cliErrorOf(err); });
+  const report = await currentReport(runId, journalDir, spec);
   const ended = isFinalRun(report.status);
   const resume = ended || liveOwner ? undefined : resumeCommandOf(runId, { output, spec, journalDir, journalDirFlag: flags.journalDir });
   const doc: StatusDocument = {

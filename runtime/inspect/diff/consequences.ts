@@ -5,7 +5,7 @@
  */
 import { describeRunningJobsDuringUpdate } from '../../model/compute-update-rules';
 import { CFN_UPDATE_RULES } from '../../model/cfn-update-rules.generated';
-import type { CfnResource, CfnTemplate } from '../cloud-assembly';
+import type { TemplateResource, CfnTemplate } from '../cloud-assembly';
 import { updatePolicyOf } from './compute-environment-update';
 import type { PlacementDiff } from './placement-changes';
 import { resourceReferences, sameValue } from './property-changes';
@@ -84,7 +84,7 @@ function resourceConsequences(change: ResourceChange, before: CfnTemplate, after
 
 type Found = { severity: Severity; kind: string; message: string };
 
-function computeEnvironmentConsequences(change: ResourceChange, subject: string, was: CfnResource | undefined, now: CfnResource): Found[] {
+function computeEnvironmentConsequences(change: ResourceChange, subject: string, was: TemplateResource | undefined, now: TemplateResource): Found[] {
   const props = now.Properties ?? {};
   if (change.change === 'replaced') {
     return [{ severity: 'warning', kind: 'compute-environment-replaced', message: `${subject} is replaced (${change.reason}): CloudFormation creates a new one, points its queues at it and deletes the old one; jobs still running on the old one are lost` }];
@@ -135,7 +135,7 @@ function placementConsequences(placement: PlacementDiff): Consequence[] {
 }
 
 // CloudFormation creates the replacement before deleting the old resource: the same name collides.
-function keepsCustomName(was: CfnResource, now: CfnResource): boolean {
+function keepsCustomName(was: TemplateResource, now: TemplateResource): boolean {
   const property = NAME_PROPERTIES[now.Type];
   if (!property) return false;
   const name = now.Properties?.[property];
@@ -143,7 +143,7 @@ function keepsCustomName(was: CfnResource, now: CfnResource): boolean {
 }
 
 // Queues of the new template that name the compute environment by its literal name or ARN instead of a reference.
-function literalReferencesTo(change: ResourceChange, was: CfnResource, now: CfnResource | undefined, after: CfnTemplate): string[] {
+function literalReferencesTo(change: ResourceChange, was: TemplateResource, now: TemplateResource | undefined, after: CfnTemplate): string[] {
   const name = was.Properties?.ComputeEnvironmentName;
   if (typeof name !== 'string' || now?.Properties?.ComputeEnvironmentName === name) return [];
   return Object.entries(after.Resources ?? {})

@@ -7,11 +7,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { GetTemplateCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { parse as parseYaml } from 'yaml';
-import { readCloudAssembly, CloudAssemblyReadError, type CfnTemplate } from '../cloud-assembly';
+import { readCloudAssembly, CloudAssemblyReadError, type CfnTemplate, type InspectErrorCode } from '../cloud-assembly';
+import { BatchkitError } from '../../model/errors';
 
 /** Thrown for a side that cannot be read; the message says what was given and what was expected. */
-export class DiffInputError extends Error {
+export class DiffInputError extends BatchkitError {
   public readonly name = 'DiffInputError';
+  public readonly code: InspectErrorCode = 'DIFF_INPUT_INVALID';
+  /** The input must change first. */
+  public readonly retryable = false;
 }
 
 /** One stack's template on one side. */

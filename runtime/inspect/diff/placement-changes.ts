@@ -18,7 +18,7 @@ export interface PlacementChange {
 }
 
 /** A job definition the deploy adds that no queue can run. */
-export interface UnplaceableJobDefinition {
+export interface UnplaceableAddedJobDefinition {
   readonly jobDefinition: string;
   readonly jobDefinitionLogicalId: string;
   readonly reasons: string[];
@@ -31,7 +31,7 @@ export interface PlacementDiff {
   /** Pairs (both present before and after) that never fitted before and fit after. */
   readonly gained: PlacementChange[];
   /** Added job definitions that no queue of the stack can run. */
-  readonly unplaceableAdded: UnplaceableJobDefinition[];
+  readonly unplaceableAdded: UnplaceableAddedJobDefinition[];
 }
 
 type Verdicts = Map<string, { name: string; queues: Map<string, { name: string; status: string; reason: string }> }>;
@@ -42,7 +42,7 @@ export function placementDiff(before: CfnTemplate, after: CfnTemplate): Placemen
   const now = verdictsOf(after);
   const lost: PlacementChange[] = [];
   const gained: PlacementChange[] = [];
-  const unplaceableAdded: UnplaceableJobDefinition[] = [];
+  const unplaceableAdded: UnplaceableAddedJobDefinition[] = [];
   for (const [jdId, jd] of now) {
     const previous = was.get(jdId);
     if (!previous) {

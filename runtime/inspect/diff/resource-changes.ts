@@ -6,7 +6,7 @@
  * value of every reference to it, which can replace the resources holding those references.
  */
 import { CFN_UPDATE_RULES } from '../../model/cfn-update-rules.generated';
-import type { CfnResource, CfnTemplate } from '../cloud-assembly';
+import type { TemplateResource, CfnTemplate } from '../cloud-assembly';
 import { conditionalComputeUpdate } from './compute-environment-update';
 import { propertyChanges, resourceReferences, type PropertyChange } from './property-changes';
 
@@ -83,18 +83,18 @@ export function resourceChanges(before: CfnTemplate, after: CfnTemplate): Resour
   return [...changes.values()];
 }
 
-function reviewed(template: CfnTemplate): Record<string, CfnResource> {
+function reviewed(template: CfnTemplate): Record<string, TemplateResource> {
   return Object.fromEntries(Object.entries(template.Resources ?? {}).filter(([, r]) => REVIEWED_TYPES.includes(r.Type)));
 }
 
-function referencesToReplaced(resource: CfnResource | undefined, replaced: Set<string>): PropertyChange[] {
+function referencesToReplaced(resource: TemplateResource | undefined, replaced: Set<string>): PropertyChange[] {
   if (!resource) return [];
   return resourceReferences(resource.Properties ?? {})
     .filter((ref) => replaced.has(ref.target))
     .map((ref) => ({ path: ref.path, assetOnly: false, becauseReplaced: ref.target }));
 }
 
-function changeOf(logicalId: string, before: CfnResource | undefined, after: CfnResource | undefined, cascaded: PropertyChange[]): ResourceChange | undefined {
+function changeOf(logicalId: string, before: TemplateResource | undefined, after: TemplateResource | undefined, cascaded: PropertyChange[]): ResourceChange | undefined {
   const base = { logicalId, constructPath: pathOf(after ?? before) };
   if (!before) return { ...base, type: after!.Type, customName: customNameOf(after!), change: 'added', changedProperties: [], assetOnly: false };
   if (!after) return { ...base, type: before.Type, customName: customNameOf(before), change: 'removed', changedProperties: [], assetOnly: false };
@@ -136,13 +136,13 @@ function overlaps(changed: string, rule: string): boolean {
 }
 
 /** The literal value of a resource's name property, if it has one. */
-export function customNameOf(resource: CfnResource): string | undefined {
+export function customNameOf(resource: TemplateResource): string | undefined {
   const property = NAME_PROPERTIES[resource.Type];
   const value = property ? resource.Properties?.[property] : undefined;
   return typeof value === 'string' ? value : undefined;
 }
 
-function pathOf(resource: CfnResource | undefined): string | undefined {
+function pathOf(resource: TemplateResource | undefined): string | undefined {
   const p = resource?.Metadata?.['aws:cdk:path'];
   return typeof p === 'string' ? p : undefined;
 }

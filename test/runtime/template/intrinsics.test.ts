@@ -1,6 +1,6 @@
-import { resolveIntrinsics, type ReferenceResolver } from '../../../runtime/template/intrinsics';
+import { resolveIntrinsics, type IntrinsicResolver } from '../../../runtime/template/intrinsics';
 
-function resolverWith(values: Record<string, unknown>, conditions: Record<string, boolean> = {}): ReferenceResolver & { reports: string[] } {
+function resolverWith(values: Record<string, unknown>, conditions: Record<string, boolean> = {}): IntrinsicResolver & { reports: string[] } {
   const reports: string[] = [];
   return {
     reports,
