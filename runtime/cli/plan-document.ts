@@ -5,8 +5,11 @@
  * from the same plan `run` submits, so what it shows is what `run` does.
  */
 import { parameterReferences } from '../model/parameter-rules';
-import { DESCRIBE_BATCH_SIZE, referenceKey, type PlannedJob, type ReferenceKind, type Workflow, type WorkflowPlan } from '../workflow';
-import { definitionCommand, type ReferenceCheck, type ReferenceChecks } from './plan-references';
+import {
+  DESCRIBE_BATCH_SIZE, planWorkflow, referenceKey, resolveAll, type PlannedJob, type ReferenceKind, type ReferenceResolver, type Workflow, type WorkflowPlan,
+} from '../workflow';
+import { CliError, EXIT_WORK_FAILED } from './exit-codes';
+import { checkReferences, definitionCommand, type ReferenceCheck, type ReferenceChecks, type ReferenceLookup } from './plan-references';
 import { formatTable, type Output } from './output';
 
 /** A queue or job definition as the plan resolved and found it. */
@@ -85,6 +88,33 @@ export interface PlanInputs {
   readonly registersJoinJobDefinition: boolean;
   /** The `--param` values given. */
   readonly params: Readonly<Record<string, string>>;
+}
+
+/** Where a plan looks its references up: a resolver for `cdk:` references and read-only Describe calls. */
+export interface PlanTarget {
+  /** How the plan names the target, e.g. `the local engine (1 template)`. */
+  readonly description: string;
+  readonly resolver: ReferenceResolver;
+  readonly lookup: ReferenceLookup;
+}
+
+/**
+ * Plans the workflow as `run` would, resolves its queue and job definition references and looks
+ * each one up on the target with read-only Describe calls, and builds the plan document.
+ * @throws CliError (exit 1) when the target cannot be asked
+ */
+export async function lookUpPlanDocument(workflow: Workflow, params: Readonly<Record<string, string>>, file: string, target: PlanTarget,
+  registersJoinJobDefinition: boolean): Promise<PlanDocument> {
+  const plan = planWorkflow(workflow);
+  const wanted = plan.jobs.flatMap((j) => [
+    { kind: 'jobQueue' as ReferenceKind, reference: j.jobQueue }, { kind: 'jobDefinition' as ReferenceKind, reference: j.jobDefinition },
+  ]);
+  const references = await resolveAll(target.resolver, wanted);
+  const resolvedOf = (kind: ReferenceKind) => wanted.filter((w) => w.kind === kind).map((w) => references[`${kind}:${w.reference}`]);
+  const checks = await checkReferences(target.lookup, resolvedOf('jobQueue'), resolvedOf('jobDefinition')).catch((err: unknown) => {
+    throw new CliError(`cannot look the workflow's queues and job definitions up on ${target.description}: ${(err as Error).message}`, EXIT_WORK_FAILED);
+  });
+  return buildPlanDocument({ workflow, plan, file, target: target.description, references, checks, params, registersJoinJobDefinition });
 }
 
 /** Builds the plan document. */

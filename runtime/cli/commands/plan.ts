@@ -7,11 +7,11 @@
 import type { Command } from 'commander';
 import { LocalBatchEngine } from '../../engine';
 import { loadTemplate, type LoadedBatchResource } from '../../template/load-template';
-import { ConstructReferenceResolver, loadWorkflowFile, planWorkflow, resolveAll, type ReferenceKind, type ReferenceResolver } from '../../workflow';
-import { CliError, EXIT_OK, EXIT_USAGE, EXIT_WORK_FAILED } from '../exit-codes';
+import { ConstructReferenceResolver, loadWorkflowFile, type ReferenceResolver } from '../../workflow';
+import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
 import { createOutput, type Output } from '../output';
-import { buildPlanDocument, printPlanDocument } from '../plan-document';
-import { checkReferences, clientLookup, type ReferenceChecks, type ReferenceLookup } from '../plan-references';
+import { lookUpPlanDocument, printPlanDocument, type PlanDocument } from '../plan-document';
+import { clientLookup, type ReferenceLookup } from '../plan-references';
 import { addParamOption, parseParams, withRunParameters } from '../run-parameters';
 import { addTargetOptions, openTarget, targetSpecOf, type TargetFlags, type TargetSpec } from '../targets';
 
@@ -56,26 +56,13 @@ export async function planWorkflowFile(file: string, flags: PlanFlags, output: O
   const spec = targetSpecOf(flags);
   const params = parseParams(flags.param);
   const workflow = withRunParameters(loadWorkflowFile(file), params);
-  const plan = planWorkflow(workflow);
-  const wanted = plan.jobs.flatMap((j) => [
-    { kind: 'jobQueue' as ReferenceKind, reference: j.jobQueue }, { kind: 'jobDefinition' as ReferenceKind, reference: j.jobDefinition },
-  ]);
   const target = await openLookupTarget(spec);
-  let references: Record<string, string>;
-  let checks: ReferenceChecks;
+  let doc: PlanDocument;
   try {
-    references = await resolveAll(target.resolver, wanted);
-    const resolvedOf = (kind: ReferenceKind) => wanted.filter((w) => w.kind === kind).map((w) => references[`${kind}:${w.reference}`]);
-    checks = await checkReferences(target.lookup, resolvedOf('jobQueue'), resolvedOf('jobDefinition')).catch((err: unknown) => {
-      throw new CliError(`cannot look the workflow's queues and job definitions up on ${target.description}: ${(err as Error).message}`, EXIT_WORK_FAILED);
-    });
+    doc = await lookUpPlanDocument(workflow, params, file, target, spec.kind === 'local' || flags.registerJoinJobDefinition === true);
   } finally {
     await target.close();
   }
-  const doc = buildPlanDocument({
-    workflow, plan, file, target: target.description, references, checks, params,
-    registersJoinJobDefinition: spec.kind === 'local' || flags.registerJoinJobDefinition === true,
-  });
   if (output.json) {
     output.document(doc);
     for (const problem of doc.problems) output.warn(`batchkit: ${problem}`);

@@ -12,6 +12,8 @@ import { addParamOption, parseParams, withRunParameters } from '../run-parameter
 import { buildRunDocument } from '../run-summary';
 import { addRunOptions, journalDirOf, rememberTarget, type RunCommandFlags } from '../run-support';
 import { addTargetOptions, openTarget, recordedTargetOf, targetSpecOf, type OpenTarget, type TargetSpec } from '../targets';
+import { lookUpPlanDocument } from '../plan-document';
+import { clientLookup } from '../plan-references';
 
 /** Flags of `batchkit run`. */
 export interface RunFlags extends RunCommandFlags {
@@ -82,6 +84,11 @@ export async function runWorkflowFile(file: string, flags: RunFlags, output: Out
   const interrupts = target.engine ? new InterruptCounter() : undefined;
   try {
     announceTarget(target, output);
+    if (Object.keys(params).length > 0) {
+      // The plan's parameter warnings (a --param no command uses, a Ref:: left unfilled), before anything is submitted.
+      const planned = await lookUpPlanDocument(workflow, params, file, { description: targetDescription(target), resolver: target.resolver, lookup: clientLookup(target.client) }, true);
+      for (const warning of planned.warnings) output.warn(`batchkit: ${warning}`);
+    }
     const progress = new RunProgress(output);
     const handle = await startRun(workflow, {
       client: target.client,
@@ -127,6 +134,11 @@ function reportDetached(report: RunStatusReport, journalDir: string, spec: Targe
   output.plain(`Cancel it:  batchkit cancel ${report.runId}${journal}`);
   output.document(buildRunDocument(report, journalDir, spec, 'detached'));
   return EXIT_OK;
+}
+
+function targetDescription({ spec }: OpenTarget): string {
+  if (spec.kind === 'local') return 'the local engine';
+  return spec.kind === 'endpoint' ? `Batch endpoint ${spec.endpoint}` : `AWS Batch${spec.region ? ` in ${spec.region}` : ''}`;
 }
 
 function announceTarget(target: OpenTarget, output: Output): void {

@@ -64,6 +64,17 @@ test('--param wins over the step, the step over the job definition, and the last
   expect(child).toBe('child 1 for cli with kind=csv\n');
 });
 
+test('a --param no command uses is said before the run, which still goes ahead', async () => {
+  // WHEN a key is mistyped ('whom' for 'who')
+  const result = await runCli(['run', writeWorkflowFile(dir, 'typo', GREETING), ...target, '--run-id', 'typo-params',
+    '--param', 'whom=cli', '--param', 'filter=csv']);
+  // THEN the run succeeds with the step's own value, and stderr names the unused key
+  expect(result.code).toBe(0);
+  expect(result.stderr).toContain("batchkit: --param whom is not used: no step's command has Ref::whom");
+  expect(result.stderr).not.toContain('--param filter is not used');
+  expect(await output('typo-params', 'hello')).toBe('hello step-who on monday in definition-place\n');
+});
+
 test('a value that makes a step fail fails the run with exit 1', async () => {
   // GIVEN
   const file = writeWorkflowFile(dir, 'exits', `
