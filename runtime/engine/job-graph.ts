@@ -100,6 +100,12 @@ export class JobGraph {
   public admit(job: JobRecord): void {
     const failedDependency = this.wire(job);
     if (failedDependency) {
+      // A job with dependencies waits in PENDING first, also when one of them has already failed:
+      // what a watcher sees must not depend on how fast the dependency failed.
+      this.setStatus(job, 'PENDING');
+      for (const node of job.kind === 'multinode' ? job.members! : []) {
+        this.setStatus(node, 'PENDING');
+      }
       this.fail(job, dependencyFailedReason(failedDependency));
     } else if (job.kind === 'array' || job.unmetDependencies > 0) {
       this.setStatus(job, 'PENDING');
@@ -121,6 +127,12 @@ export class JobGraph {
   public readmit(job: JobRecord): void {
     const failedDependency = this.wire(job);
     if (failedDependency) {
+      // A job with dependencies waits in PENDING first, also when one of them has already failed:
+      // what a watcher sees must not depend on how fast the dependency failed.
+      this.setStatus(job, 'PENDING');
+      for (const node of job.kind === 'multinode' ? job.members! : []) {
+        this.setStatus(node, 'PENDING');
+      }
       this.fail(job, dependencyFailedReason(failedDependency));
     } else if (job.kind === 'array') {
       this.wireChildren(job);

@@ -40,6 +40,20 @@ describe('dependencies', () => {
     expect(leafDetail.attempts).toEqual([]);
   });
 
+  test('a job submitted after its dependency failed still passes through PENDING before it fails', async () => {
+    // GIVEN a dependency that has already failed
+    await fixture.define('ok', ['true']);
+    await fixture.define('bad', ['false']);
+    const root = await fixture.submit('root', 'bad');
+    expect((await fixture.waitFor(root)).status).toBe('FAILED');
+    // WHEN
+    const late = await fixture.submit('late', 'ok', { dependsOn: [{ jobId: root }] });
+    const lateDetail = await fixture.waitFor(late);
+    // THEN
+    expect(lateDetail.statusReason).toBe(`Dependent Job failed: ${root} is FAILED (Essential container in task exited)`);
+    expect(fixture.statusesOf(late)).toEqual(['PENDING', 'FAILED']);
+  });
+
   test('a plain dependency on an array job waits for all of its children', async () => {
     // GIVEN
     await fixture.define('ok', ['true']);
