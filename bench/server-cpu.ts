@@ -16,9 +16,17 @@
  * calls): the client's CPU is not the server's. CPU time hardly moves with other load on the
  * machine, unlike rates.
  *
+ * A floor is measured the same way: a bare Node `http` server in a child process that reads each
+ * request and answers it with a fixed body (SubmitJob: a small JSON object; DescribeJobs: the
+ * local server's own answer for 100 jobs, recorded once, so both send the same bytes). No server
+ * of this protocol can spend less than that on this machine, whose kernel makes each socket
+ * write and wake-up expensive: the floor column says how much of a figure is HTTP itself.
+ *
  * Run: `npx ts-node --swc bench/server-cpu.ts [--submits N] [--describes N]`
  */
 import { fork, type ChildProcess } from 'child_process';
+import { createServer } from 'http';
+import type { AddressInfo } from 'net';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -46,6 +54,7 @@ interface Endpoint {
   readonly pid: number;
 }
 
+/** The phases a server is measured in, by name. */
 type Phase = 'SubmitJob, 1 client' | 'SubmitJob, 16 clients' | 'DescribeJobs(100), 1 client' | 'DescribeJobs(100), 16 clients';
 
 function numberArg(name: string, fallback: number): number {
@@ -139,10 +148,9 @@ async function measure(endpoint: Endpoint, clients: BatchClient[], count: number
   return ((serverCpuSeconds(endpoint.pid) - before) / count) * 1e6;
 }
 
-async function measureEndpoint(endpoint: Endpoint): Promise<Record<Phase, number>> {
+async function measureEndpoint(endpoint: Endpoint, jobIds: string[] = []): Promise<Record<Phase, number>> {
   const one = [sdkClient(endpoint.url)];
   const many = Array.from({ length: CONCURRENT_CLIENTS }, () => sdkClient(endpoint.url));
-  const jobIds: string[] = [];
   const submit = async (client: BatchClient, i: number) => {
     const { jobId } = await client.send(new SubmitJobCommand({ jobName: `cpu-${i}`, jobQueue: 'cpu-q', jobDefinition: 'cpu-jd' }));
     jobIds.push(jobId!);
@@ -162,7 +170,7 @@ async function measureEndpoint(endpoint: Endpoint): Promise<Record<Phase, number
       'DescribeJobs(100), 1 client': await measure(endpoint, one, DESCRIBES, describe),
       'DescribeJobs(100), 16 clients': await measure(endpoint, many, DESCRIBES, describe),
     };
-    await checkAllSucceeded(endpoint, one[0], jobIds);
+    if (endpoint.name !== 'floor') await checkAllSucceeded(endpoint, one[0], jobIds);
     return figures;
   } finally {
     [...one, ...many].forEach((client) => client.destroy());
@@ -199,6 +207,56 @@ function startLocalServe(dataDir: string): Promise<{ endpoint: Endpoint; child: 
   });
 }
 
+/**
+ * The floor server's body: reads the request (as any server must), then answers `cannedDescribe`
+ * to DescribeJobs and a fixed SubmitJob answer to anything else.
+ */
+function runFloor(): void {
+  const submitAnswer = Buffer.from(JSON.stringify({ jobArn: 'arn:aws:batch:us-east-1:123456789012:job/floor', jobName: 'floor', jobId: 'floor' }));
+  let describeAnswer = Buffer.from('{"jobs":[]}');
+  process.on('message', (message: { cannedDescribe?: string }) => {
+    if (message.cannedDescribe !== undefined) describeAnswer = Buffer.from(message.cannedDescribe);
+    process.send!({ ready: true });
+  });
+  const server = createServer((req, res) => {
+    req.on('data', () => undefined);
+    req.on('end', () => {
+      const body = req.url === '/v1/describejobs' ? describeAnswer : submitAnswer;
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+      res.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(0, '127.0.0.1', () => process.send!({ port: (server.address() as AddressInfo).port }));
+}
+
+/** Starts the floor server, answering DescribeJobs with `cannedDescribe`. */
+function startFloor(cannedDescribe: string): Promise<{ endpoint: Endpoint; child: ChildProcess }> {
+  const child = fork(__filename, ['--floor'], { ...TS_NODE, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let url = '';
+    child.on('message', (message: { port?: number; ready?: boolean }) => {
+      if (message.port !== undefined) {
+        url = `http://127.0.0.1:${message.port}`;
+        child.send({ cannedDescribe });
+      }
+      if (message.ready) resolve({ endpoint: { name: 'floor', url, pid: child.pid! }, child });
+    });
+    child.once('exit', (code) => reject(new Error(`the floor server exited with ${code} before listening`)));
+  });
+}
+
+/** The local server's answer to one DescribeJobs of 100 of its jobs, as the floor server replays it. */
+async function recordDescribeAnswer(endpoint: string, jobIds: string[]): Promise<string> {
+  const client = sdkClient(endpoint);
+  try {
+    const out = await client.send(new DescribeJobsCommand({ jobs: jobIds.slice(0, DESCRIBE_BATCH) }));
+    return JSON.stringify({ jobs: out.jobs });
+  } finally {
+    client.destroy();
+  }
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -210,36 +268,50 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'batchkit-server-cpu-'));
   const moto = await startMoto();
   let local: { endpoint: Endpoint; child: ChildProcess } | undefined;
+  let floor: { endpoint: Endpoint; child: ChildProcess } | undefined;
   try {
     local = await startLocalServe(dataDir);
     const serviceRole = await createMotoServiceRole(moto.url);
     await createResources(local.endpoint.url, serviceRole);
     await createResources(moto.url, serviceRole);
-    const ours = await measureEndpoint(local.endpoint);
+    const localJobIds: string[] = [];
+    const ours = await measureEndpoint(local.endpoint, localJobIds);
     const theirs = await measureEndpoint({ name: 'moto_server', url: moto.url, pid: moto.pid });
-    report(ours, theirs);
+    floor = await startFloor(await recordDescribeAnswer(local.endpoint.url, localJobIds));
+    const bare = await measureEndpoint(floor.endpoint);
+    report(ours, theirs, bare);
   } finally {
     if (local) await stopChild(local.child);
+    if (floor) await stopChild(floor.child);
     await moto.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
-function report(ours: Record<Phase, number>, theirs: Record<Phase, number>): void {
+function report(ours: Record<Phase, number>, theirs: Record<Phase, number>, bare: Record<Phase, number>): void {
   console.log(`server CPU per call (user + system from /proc, us): ${SUBMITS} SubmitJob and ${DESCRIBES} DescribeJobs of ${DESCRIBE_BATCH} ids per phase,`
     + ` through @aws-sdk/client-batch; local: batchkit local serve (data dir on disk, process launcher, SigV4 verified, ENABLED compute environment, jobs run \`true\`)`);
-  console.log(`${'phase'.padEnd(32)} ${'local server'.padStart(13)} ${'moto_server'.padStart(12)} ${'moto / local'.padStart(13)}`);
+  console.log('floor: a bare Node http server answering a fixed body (DescribeJobs: the local server\'s recorded answer), no jobs; no server can spend less per call here');
+  console.log(`${'phase'.padEnd(32)} ${'local server'.padStart(13)} ${'moto_server'.padStart(12)} ${'floor'.padStart(8)} ${'moto / local'.padStart(13)}`);
   const phases = Object.keys(ours) as Phase[];
   for (const phase of phases) {
-    console.log(`${phase.padEnd(32)} ${ours[phase].toFixed(0).padStart(13)} ${theirs[phase].toFixed(0).padStart(12)} ${(theirs[phase] / ours[phase]).toFixed(1).padStart(12)}x`);
+    console.log(`${phase.padEnd(32)} ${ours[phase].toFixed(0).padStart(13)} ${theirs[phase].toFixed(0).padStart(12)} ${bare[phase].toFixed(0).padStart(8)}`
+      + ` ${(theirs[phase] / ours[phase]).toFixed(1).padStart(12)}x`);
   }
-  printBenchJson('server-cpu', phases.map((phase) => ({
-    name: `server CPU per ${phase}`, value: Math.round(ours[phase]), unit: 'us', baseline: { name: 'moto_server', value: Math.round(theirs[phase]) }, better: 'lower' as const,
-  })));
+  printBenchJson('server-cpu', [
+    ...phases.map((phase) => ({
+      name: `server CPU per ${phase}`, value: Math.round(ours[phase]), unit: 'us', baseline: { name: 'moto_server', value: Math.round(theirs[phase]) }, better: 'lower' as const,
+    })),
+    ...phases.map((phase) => ({
+      name: `server CPU per ${phase}, against the HTTP floor`, value: Math.round(ours[phase]), unit: 'us', baseline: { name: 'bare Node http server', value: Math.round(bare[phase]) },
+    })),
+  ]);
 }
 
 if (process.argv[2] === '--serve') {
   void runServe(process.argv[3]);
+} else if (process.argv[2] === '--floor') {
+  runFloor();
 } else {
   main().catch((err: unknown) => {
     console.error(err);

@@ -18,7 +18,7 @@ import type { ContainerCli } from './container-cli';
 import { ContainerLauncher } from './container-launcher';
 import { checkTags, invalid, requireString, shown } from './errors';
 import { EventBus } from './event-bus';
-import { renderJobDetail, renderJobSummary } from './job-detail';
+import { JobDetailJsonCache, renderJobDetail, renderJobSummary, WIRE_JSON } from './job-detail';
 import { JobEnding } from './job-ending';
 import { JobGraph } from './job-graph';
 import { listJobRecords } from './job-listing';
@@ -38,6 +38,44 @@ import { updateTags } from './tagging';
 import { collectLogStreams, type JobLogStream } from './log-streams';
 import { ConsumableResourceDetail, ConsumableResourceRegistry } from './consumable-resources';
 import { listJobsByConsumableResource, unfinishedJobNeeding } from './consumable-jobs';
+
+const JOBS_OPEN = Buffer.from('{"jobs":[');
+const COMMA = Buffer.from(',');
+const JOBS_CLOSE = Buffer.from(']}');
+
+/**
+ * DescribeJobs' answer, carrying its wire JSON under `WIRE_JSON` so a server sends those bytes as
+ * they are. `jobs` is parsed from them on first read (the same snapshot, as objects), and `toJSON`
+ * gives serializers that do not know the symbol the same content. A class, not accessors defined
+ * per answer: V8 gives every object with its own accessor closures a map of its own, which cost
+ * more than rendering the jobs did.
+ */
+class DescribeJobsAnswer implements batch.DescribeJobsResponse {
+  public readonly [WIRE_JSON]: Buffer;
+  #jobs?: batch.JobDetail[];
+
+  constructor(details: readonly Buffer[]) {
+    const parts: Buffer[] = [JOBS_OPEN];
+    for (const detail of details) {
+      if (parts.length > 1) parts.push(COMMA);
+      parts.push(detail);
+    }
+    parts.push(JOBS_CLOSE);
+    this[WIRE_JSON] = Buffer.concat(parts);
+  }
+
+  public get jobs(): batch.JobDetail[] {
+    return (this.#jobs ??= (JSON.parse(this[WIRE_JSON].toString('utf8')) as batch.DescribeJobsResponse).jobs!);
+  }
+
+  public set jobs(jobs: batch.JobDetail[]) {
+    this.#jobs = jobs;
+  }
+
+  public toJSON(): batch.DescribeJobsResponse {
+    return { jobs: this.jobs };
+  }
+}
 
 /** Re-exported so `engine.ts` is the one import for users of the engine. */
 export { HOST_TERMINATED_REASON };
@@ -75,9 +113,12 @@ export class LocalBatchEngine implements BatchApi {
   private readonly ending: JobEnding;
   private readonly bus: EventBus;
   private readonly blockWatch: QueueBlockWatch;
+  private readonly detailJson: JobDetailJsonCache;
   private readonly temporaryDir?: string;
   private readonly ownLauncher?: ProcessLauncher;
   private readonly submitted: JobRecord[] = [];
+  /** Submits added to the graph whose write is still to come: see `committedWithConcurrentSubmits`. */
+  private readonly uncommittedSubmits: { job: JobRecord; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private nextSeq = 1;
   private tickPending = false;
   private closed = false;
@@ -112,6 +153,7 @@ export class LocalBatchEngine implements BatchApi {
       resumed: () => this.requestTick(),
       warn: (message) => process.emitWarning(message),
     });
+    this.detailJson = new JobDetailJsonCache(this.scope);
     this.bus = new EventBus(this.scope, () => this.clock.now(), eventLogSettings(options, root));
     this.bus.onLogWriteError((error) => this.writer.eventLogFailed(error));
     this.blockWatch = new QueueBlockWatch(this.scope, this.clock, this.bus, {
@@ -242,6 +284,8 @@ export class LocalBatchEngine implements BatchApi {
     if (this.closed) {
       return;
     }
+    // Submits waiting for their write get it now, before the store closes under them.
+    this.commitSubmits();
     this.closed = true;
     this.blockWatch.close();
     await this.runner.close();
@@ -262,14 +306,47 @@ export class LocalBatchEngine implements BatchApi {
     const kind: JobKind = spec.request.arrayProperties ? 'array' : spec.jobDefinition.type === 'multinode' ? 'multinode' : 'container';
     const job = this.graph.add(randomUUID(), this.nextSeq++, kind, this.clock.now(), spec);
     this.writer.jobAdded(job);
-    this.writer.commit(() => {
-      this.writer.forget(job);
-      this.graph.remove(job);
-      this.nextSeq = job.seq;
-    });
+    await this.committedWithConcurrentSubmits(job);
     this.submitted.push(job);
     this.requestTick();
     return { jobArn: jobArn(this.scope, job.jobId), jobName: spec.request.jobName, jobId: job.jobId };
+  }
+
+  /**
+   * Resolves once the submitted job is written, or rejects with the write's refusal after taking the
+   * job back. The submits that arrive in one turn of the event loop (concurrent clients) are written
+   * in one transaction at its end, rather than one transaction each; none is answered before it.
+   */
+  private committedWithConcurrentSubmits(job: JobRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.uncommittedSubmits.push({ job, resolve, reject });
+      if (this.uncommittedSubmits.length === 1) {
+        setImmediate(() => this.commitSubmits());
+      }
+    });
+  }
+
+  /** Writes the submits waiting for their commit, settling each; on a refusal every one of them is taken back. */
+  private commitSubmits(): void {
+    const waiting = this.uncommittedSubmits.splice(0);
+    if (waiting.length === 0) {
+      return;
+    }
+    try {
+      this.assertOpen();
+      this.writer.commit(() => {
+        // Latest first, so the sequence goes back to the first refused job's.
+        for (const { job } of [...waiting].reverse()) {
+          this.writer.forget(job);
+          this.graph.remove(job);
+          this.nextSeq = job.seq;
+        }
+      });
+    } catch (error) {
+      waiting.forEach(({ reject }) => reject(error));
+      return;
+    }
+    waiting.forEach(({ resolve }) => resolve());
   }
 
   /** Whether a job of this definition, as registered, could ever start on this queue here (see `Scheduler.canEverStart`). */
@@ -294,7 +371,7 @@ export class LocalBatchEngine implements BatchApi {
       invalid(`Maximum number of jobs supported is 100: given ${input.jobs.length} job ids`);
     }
     const found = input.jobs.map((jobId) => this.graph.find(jobId)).filter((job): job is JobRecord => job !== undefined);
-    return { jobs: found.map((job) => renderJobDetail(this.scope, job)) };
+    return new DescribeJobsAnswer(found.map((job) => this.detailJson.json(job)));
   }
 
   /** ListJobs: see `listJobRecords`. */

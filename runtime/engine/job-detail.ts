@@ -9,6 +9,12 @@ import { ecsTaskDetail, ecsAttemptTasks } from './ecs-detail';
 import { effectiveContainer, resolveCommand } from './job-container';
 import type { AttemptRecord, JobRecord } from './job-record';
 
+/**
+ * Where a response object may carry its own wire JSON (UTF-8 bytes), which a server then sends
+ * unchanged. A registry symbol, so the server recognizes it without importing the engine.
+ */
+export const WIRE_JSON: unique symbol = Symbol.for('batchkit.wireJson');
+
 /** The CloudWatch-style log stream name of an attempt: `<jobDefinitionName>/default/<taskId>`. */
 export function logStreamName(job: JobRecord, attempt: AttemptRecord): string {
   return `${job.spec.jobDefinition.jobDefinitionName}/default/${attempt.taskId}`;
@@ -56,6 +62,9 @@ export function renderSubmitPart(scope: ArnScope, job: JobRecord): JobDetailPart
     tags: jobTags(job),
     propagateTags: request.propagateTags ?? spec.jobDefinition.propagateTags ?? false,
     platformCapabilities: spec.jobDefinition.platformCapabilities as batch.PlatformCapability[] | undefined,
+    shareIdentifier: request.shareIdentifier,
+    // The priority the job is scheduled with on a fair-share queue: the submit's override, else its job definition's.
+    schedulingPriority: request.schedulingPriorityOverride ?? spec.jobDefinition.schedulingPriority,
   };
   if (job.kind === 'multinode') {
     part.nodeProperties = { ...spec.jobDefinition.nodeProperties!, numNodes: spec.numNodes };
@@ -205,4 +214,76 @@ function childDependencies(job: JobRecord): batch.JobDependency[] {
     }
   }
   return dependencies;
+}
+
+/**
+ * What a job's detail was rendered from, beyond its immutable spec: the detail is still exact
+ * while every one of these is the same (a tag change replaces the tag object, so identity says it).
+ */
+interface RenderedFrom {
+  readonly status: JobRecord['status'];
+  readonly statusReason: string | undefined;
+  readonly startedAt: number | undefined;
+  readonly stoppedAt: number | undefined;
+  readonly isCancelled: boolean | undefined;
+  readonly isTerminated: boolean | undefined;
+  readonly tags: Record<string, string>;
+  readonly attemptCount: number;
+  readonly lastAttempt: AttemptRecord | undefined;
+  readonly lastExitCode: number | undefined;
+  readonly lastStoppedAt: number | undefined;
+  readonly lastReason: string | undefined;
+  readonly lastStatusReason: string | undefined;
+  readonly json: Buffer;
+}
+
+/** Details kept at most: about 1.5 KB each, so a long-lived engine describing many jobs stays bounded. */
+const MAX_CACHED_DETAILS = 20_000;
+
+/**
+ * Jobs' `JobDetail`s as UTF-8 JSON, rendered once and reused while the job stands still: pollers
+ * describe the same jobs over and over, and most of them have not moved since the last call.
+ * Bytes rather than strings: a response of 100 details is over 128 KiB, and a string that large
+ * is a large-object allocation of V8's (an mmap and a munmap each), where bytes are copied once
+ * into the socket. Only jobs without an attempt in progress are kept (a running attempt's record
+ * changes in place), and not array parents (their status summary changes in place as children
+ * move); the oldest entries go first once `MAX_CACHED_DETAILS` are kept.
+ */
+export class JobDetailJsonCache {
+  private readonly entries = new Map<JobRecord, RenderedFrom>();
+
+  constructor(private readonly scope: ArnScope, private readonly maxEntries = MAX_CACHED_DETAILS) {}
+
+  /** The job's detail as the UTF-8 bytes of `JSON.stringify(renderJobDetail(scope, job))`. */
+  public json(job: JobRecord): Buffer {
+    const cached = this.entries.get(job);
+    if (cached !== undefined && stillRenders(cached, job)) {
+      return cached.json;
+    }
+    const json = Buffer.from(JSON.stringify(renderJobDetail(this.scope, job)));
+    this.entries.delete(job);
+    if (job.current === undefined && job.kind !== 'array') {
+      if (this.entries.size >= this.maxEntries) {
+        this.entries.delete(this.entries.keys().next().value!);
+      }
+      const last = job.attempts?.[job.attempts.length - 1];
+      this.entries.set(job, {
+        status: job.status, statusReason: job.statusReason, startedAt: job.startedAt, stoppedAt: job.stoppedAt,
+        isCancelled: job.isCancelled, isTerminated: job.isTerminated, tags: tagSource(job),
+        attemptCount: job.attempts?.length ?? 0, lastAttempt: last, lastExitCode: last?.exitCode, lastStoppedAt: last?.stoppedAt,
+        lastReason: last?.reason, lastStatusReason: last?.statusReason, json,
+      });
+    }
+    return json;
+  }
+}
+
+function stillRenders(from: RenderedFrom, job: JobRecord): boolean {
+  const attemptCount = job.attempts?.length ?? 0;
+  const last = job.attempts?.[attemptCount - 1];
+  return job.current === undefined && from.status === job.status && from.statusReason === job.statusReason
+    && from.startedAt === job.startedAt && from.stoppedAt === job.stoppedAt && from.isCancelled === job.isCancelled
+    && from.isTerminated === job.isTerminated && from.tags === tagSource(job) && from.attemptCount === attemptCount
+    && from.lastAttempt === last && from.lastExitCode === last?.exitCode && from.lastStoppedAt === last?.stoppedAt
+    && from.lastReason === last?.reason && from.lastStatusReason === last?.statusReason;
 }

@@ -191,18 +191,26 @@ function createRequestHandler(options: BatchServerOptions, guards: RequestGuards
   };
 }
 
+/**
+ * Where a result may carry its wire JSON already serialized, as UTF-8 bytes (the local engine's
+ * DescribeJobs does): the registry symbol the engine sets, so the server works in front of any `BatchApi`.
+ */
+const WIRE_JSON = Symbol.for('batchkit.wireJson');
+
 /** The SDK's response metadata is not part of the wire shape, if the api is itself an SDK client. */
-function serializeOutput(result: unknown): string {
+function serializeOutput(result: unknown): string | Uint8Array {
   if (result === undefined || result === null) return '{}';
+  const prepared = (result as { [WIRE_JSON]?: unknown })[WIRE_JSON];
+  if (prepared instanceof Uint8Array) return prepared;
   const { $metadata: _metadata, ...output } = result as Record<string, unknown>;
   return JSON.stringify(output);
 }
 
-function send(res: ServerResponse, status: number, requestId: string, body: string, extraHeaders: Readonly<Record<string, string>>, errorType?: string, contentType = 'application/json'): void {
+function send(res: ServerResponse, status: number, requestId: string, body: string | Uint8Array, extraHeaders: Readonly<Record<string, string>>, errorType?: string, contentType = 'application/json'): void {
   const headers: Record<string, string | number> = {
     ...extraHeaders,
     'content-type': contentType,
-    'content-length': Buffer.byteLength(body),
+    'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
     'x-amzn-requestid': requestId,
   };
   if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
