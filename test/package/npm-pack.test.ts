@@ -94,6 +94,10 @@ test('the tarball ships the license, readme, the docs it links and C source, and
     'dist/lib/testing/index.js', 'dist/lib/testing/index.d.ts', 'dist/runtime/cli/main.js',
   ]));
   expect(tarball.files.filter((file) => file.endsWith('.map'))).toEqual([]);
+  // No compiled file points at a source map the package does not ship (debuggers would warn of each).
+  const installed = path.join(project, 'node_modules', 'batchkit');
+  const pointing = tarball.files.filter((file) => file.endsWith('.js') && /\/\/# sourceMappingURL=/.test(fs.readFileSync(path.join(installed, file), 'utf8')));
+  expect(pointing).toEqual([]);
   expect(tarball.files.filter((file) => /(^|\/)test\/|\.test\.|(^|\/)(examples|integ|bench|scripts)\//.test(file))).toEqual([]);
   // Only the compiled package and the few files the runtime reads or npm shows: no TypeScript sources.
   expect(tarball.files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
