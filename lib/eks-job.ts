@@ -1,13 +1,8 @@
-import { Duration, Fn, RemovalPolicy, Resource, Size, Tags, Token } from 'aws-cdk-lib';
+import { Duration, Size } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { IBatchJobDefinition, JobTagGrantOptions } from './job-definition-base';
-import { markChecksAttached } from './private/checks-attached';
-import { grantCancel, grantDescribe, grantSubmit } from './private/job-grants';
-import { addChecks, jobDefinitionCheck } from './private/resource-checks';
-import { BatchkitTags } from './tags';
+import { ComposedJobDefinition } from './job-definition-base';
 
 /** Properties of an {@link EksJob}. */
 export interface EksJobProps {
@@ -98,15 +93,14 @@ const DEFAULT_MEMORY = Size.mebibytes(2048);
  * EKS compute. It composes an L2 `EksJobDefinition` ({@link eksJobDefinition}), which renders it.
  * The pod runs in the Kubernetes namespace of the compute environment that takes the job.
  */
-export class EksJob extends Resource implements IBatchJobDefinition {
+export class EksJob extends ComposedJobDefinition {
   /** The container, as the L2 models it. */
   public readonly container: batch.EksContainerDefinition;
   /** The L2 job definition that renders this one. */
   public readonly eksJobDefinition: batch.EksJobDefinition;
-  private boundQueues?: batch.IJobQueue[];
 
   constructor(scope: Construct, id: string, props: EksJobProps) {
-    super(scope, id, { physicalName: props.jobDefinitionName });
+    super(scope, id, props);
     const cpu = props.cpu ?? DEFAULT_CPU;
     const memory = props.memory ?? DEFAULT_MEMORY;
     this.container = new batch.EksContainerDefinition(this, 'Container', {
@@ -131,82 +125,6 @@ export class EksJob extends Resource implements IBatchJobDefinition {
       retryStrategies: props.retryStrategies,
       timeout: props.timeout,
     });
-    this.boundQueues = props.queues ? [...props.queues] : undefined;
-    Tags.of(this).add(BatchkitTags.COMPONENT, 'job-definition');
-    const cfn = this.eksJobDefinition.node.defaultChild as batch.CfnJobDefinition;
-    markChecksAttached(cfn);
-    addChecks(this, () => jobDefinitionCheck(cfn, this.boundQueues));
-  }
-
-  /** Revision-specific ARN of the job definition. */
-  public get jobDefinitionArn(): string {
-    return this.eksJobDefinition.jobDefinitionArn;
-  }
-
-  /** Name of the job definition, without revision. */
-  public get jobDefinitionName(): string {
-    if (!Token.isUnresolved(this.physicalName)) return this.physicalName;
-    // The ARN is `arn:...:job-definition/<name>:<revision>`.
-    return Fn.select(0, Fn.split(':', Fn.select(1, Fn.split('/', this.jobDefinitionArn))));
-  }
-
-  /** A reference to this job definition, for aws-cdk-lib APIs that take `IJobDefinitionRef`. */
-  public get jobDefinitionRef(): batch.JobDefinitionReference {
-    return { jobDefinitionArn: this.jobDefinitionArn };
-  }
-
-  /** Default values of the `Ref::name` placeholders. */
-  public get parameters(): Record<string, unknown> | undefined {
-    return this.eksJobDefinition.parameters;
-  }
-
-  /** How many times a job is tried. */
-  public get retryAttempts(): number | undefined {
-    return this.eksJobDefinition.retryAttempts;
-  }
-
-  /** The `evaluateOnExit` rules, in order. */
-  public get retryStrategies(): batch.RetryStrategy[] {
-    return this.eksJobDefinition.retryStrategies;
-  }
-
-  /** Priority among jobs of one share identifier: EKS jobs set none. */
-  public get schedulingPriority(): number | undefined {
-    return this.eksJobDefinition.schedulingPriority;
-  }
-
-  /** How long one attempt may run. */
-  public get timeout(): Duration | undefined {
-    return this.eksJobDefinition.timeout;
-  }
-
-  /** Adds an `evaluateOnExit` rule after the ones given so far. */
-  public addRetryStrategy(strategy: batch.RetryStrategy): void {
-    this.eksJobDefinition.addRetryStrategy(strategy);
-  }
-
-  /** Applies `policy` to the job definition resource. */
-  public applyRemovalPolicy(policy: RemovalPolicy): void {
-    this.eksJobDefinition.applyRemovalPolicy(policy);
-  }
-
-  /** Binds this job definition to `queue`: the checks then require a queue of EKS compute that the pod fits. */
-  public bindToQueue(queue: batch.IJobQueue): void {
-    this.boundQueues = [...(this.boundQueues ?? []), queue];
-  }
-
-  /** Lets `grantee` submit jobs of every revision of this job definition to `queue`. */
-  public grantSubmitJob(grantee: iam.IGrantable, queue: batch.IJobQueue, options: JobTagGrantOptions = {}): iam.Grant {
-    return grantSubmit(this, this.jobDefinitionName, grantee, queue, options.requiredTags);
-  }
-
-  /** Lets `grantee` cancel and terminate jobs, narrowed to jobs with `requiredTags` when given. */
-  public grantCancelJobs(grantee: iam.IGrantable, options: JobTagGrantOptions = {}): iam.Grant {
-    return grantCancel(this, grantee, options.requiredTags);
-  }
-
-  /** Lets `grantee` describe and list jobs, queues and job definitions. */
-  public grantDescribeJobs(grantee: iam.IGrantable): iam.Grant {
-    return grantDescribe(grantee);
+    this.useDefinition(this.eksJobDefinition);
   }
 }
