@@ -25,7 +25,11 @@ export class JobNetworks {
     if (users === 1) {
       const labelArgs = Object.entries(labels).flatMap(([key, value]) => ['--label', `${key}=${value}`]);
       this.created.set(name, this.inOrder(name, async () => {
-        const result = await runContainerCli(this.cli, ['network', 'create', ...(this.internal ? ['--internal'] : []), ...labelArgs, name]);
+        // No podman DNS server (aardvark-dns) on the job's network: nodes find each other by the
+        // addresses Batch's variables give, as on AWS, and aardvark-dns writes to the attached
+        // container's stderr, so into the job's log, where the host has no syslog socket.
+        const noDns = this.cli.kind === 'podman' ? ['--disable-dns'] : [];
+        const result = await runContainerCli(this.cli, ['network', 'create', ...noDns, ...(this.internal ? ['--internal'] : []), ...labelArgs, name]);
         return result.code === 0 ? undefined : `cannot create network ${name}: ${cliFailure(result)}`;
       }));
     }
