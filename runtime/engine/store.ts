@@ -78,7 +78,10 @@ export class EngineStore {
     this.putResource = this.db.prepare('INSERT OR REPLACE INTO resources (kind, key, body) VALUES (?, ?, ?)');
     this.removeResource = this.db.prepare('DELETE FROM resources WHERE kind = ? AND key = ?');
     this.putSpec = this.db.prepare('INSERT OR REPLACE INTO job_specs (job_id, seq, kind, created_at, spec) VALUES (?, ?, ?, ?, ?)');
-    this.putState = this.db.prepare('INSERT OR REPLACE INTO job_states (job_id, state) VALUES (?, ?)');
+    // An upsert, not INSERT OR REPLACE: a replace deletes the row and inserts it under a new rowid,
+    // touching the old row's page, the last page and the key's index page; an update in place
+    // touches the row's page alone, and each page touched is a WAL frame written.
+    this.putState = this.db.prepare('INSERT INTO job_states (job_id, state) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET state = excluded.state');
     this.writeTransaction = this.db.transaction((newJobs: Iterable<JobRecord>, changedJobs: Iterable<JobRecord>) => this.writeChanges(newJobs, changedJobs));
   }
 

@@ -89,6 +89,26 @@ describe('ListJobs and DescribeJobs', () => {
     await expect(fixture.engine.describeJobs({ jobs: Array(101).fill(jobId) })).rejects.toThrow('Maximum number of jobs supported is 100: given 101 job ids');
   });
 
+  test('DescribeJobs shows a described job as it is now: after it moves on, and after its tags change', async () => {
+    // GIVEN
+    const running = await gated('moving');
+    await fixture.waitFor(running, ['RUNNING']);
+    const whileRunning = (await fixture.engine.describeJobs({ jobs: [running] })).jobs![0];
+    const done = await fixture.submit('done', 'ok');
+    const finished = await fixture.waitFor(done);
+    // WHEN
+    fs.writeFileSync(gate, '');
+    const ended = await fixture.waitFor(running);
+    await fixture.engine.tagResource({ resourceArn: finished.jobArn!, tags: { stage: 'dev' } });
+    const again = await fixture.engine.describeJobs({ jobs: [done, running] });
+    // THEN
+    expect(whileRunning.status).toBe('RUNNING');
+    expect(ended.status).toBe('SUCCEEDED');
+    expect(ended.attempts).toHaveLength(1);
+    expect(again.jobs!.map((job) => [job.jobId, job.status, job.tags])).toEqual([[done, 'SUCCEEDED', { stage: 'dev' }], [running, 'SUCCEEDED', {}]]);
+    expect(JSON.parse(JSON.stringify(again))).toEqual({ jobs: again.jobs });
+  });
+
   test('tags: submit-time, TagResource and UntagResource on a job and a queue', async () => {
     const jobId = await fixture.submit('tagged', 'ok', { tags: { team: 'ml' } });
     const jobArn = `arn:aws:batch:us-east-1:123456789012:job/${jobId}`;

@@ -59,6 +59,21 @@ describe('persistence', () => {
     expect(logged.map((event) => event.detail.status)).toEqual(['RUNNABLE', 'STARTING', 'RUNNING', 'SUCCEEDED']);
   });
 
+  test('submits answered together are each stored, once, under the id each was answered with', async () => {
+    // GIVEN
+    const first = await reopen();
+    await gatedDefinition(first);
+    // WHEN
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => first.submit(`together-${i}`, 'gated')));
+    await closeAll();
+    const second = await reopen();
+    // THEN
+    const stored = (await second.engine.describeJobs({ jobs: answers })).jobs!;
+    expect(stored.map((job) => job.jobName)).toEqual(answers.map((_, i) => `together-${i}`));
+    const listed = await second.engine.listJobs({ jobQueue: 'q', filters: [{ name: 'JOB_NAME', values: ['together-*'] }] });
+    expect(listed.jobSummaryList!.map((job) => job.jobId).sort()).toEqual([...answers].sort());
+  });
+
   test('an attempt running at close ends with the host-terminated reason and is retried on reopen; its dependent then runs', async () => {
     // GIVEN
     const first = await reopen();
