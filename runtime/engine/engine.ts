@@ -11,6 +11,8 @@ import * as path from 'path';
 import { ensurePrivateDir } from '../files/private-files';
 import { ArnScope, jobArn, parseScopedArn } from '../model/arns';
 import { BatchApi, BatchClientException, BatchServerException } from '../model/batch-api';
+import { MAX_DESCRIBE_JOBS } from '../model/job-rules';
+import { MAX_TAGS } from '../model/tag-rules';
 import type { BatchEventEnvelope } from '../model/events';
 import { AttemptRunner } from './attempt-runner';
 import { EngineClock, systemClock } from './clock';
@@ -365,10 +367,10 @@ export class LocalBatchEngine implements BatchApi {
   public async describeJobs(input: batch.DescribeJobsRequest): Promise<batch.DescribeJobsResponse> {
     this.assertOpen();
     if (!Array.isArray(input.jobs)) {
-      invalid(`jobs is required: given ${shown(input.jobs)}, expected a list of up to 100 job ids`);
+      invalid(`jobs is required: given ${shown(input.jobs)}, expected a list of up to ${MAX_DESCRIBE_JOBS} job ids`);
     }
-    if (input.jobs.length > 100) {
-      invalid(`Maximum number of jobs supported is 100: given ${input.jobs.length} job ids`);
+    if (input.jobs.length > MAX_DESCRIBE_JOBS) {
+      invalid(`Maximum number of jobs supported is ${MAX_DESCRIBE_JOBS}: given ${input.jobs.length} job ids`);
     }
     const found = input.jobs.map((jobId) => this.graph.find(jobId)).filter((job): job is JobRecord => job !== undefined);
     return new DescribeJobsAnswer(found.map((job) => this.detailJson.json(job)));
@@ -541,7 +543,7 @@ export class LocalBatchEngine implements BatchApi {
   /** TagResource on a compute environment, queue, job definition or (top-level) job. */
   public async tagResource(input: batch.TagResourceRequest): Promise<batch.TagResourceResponse> {
     this.assertOpen();
-    const tags = checkTags(input.tags, 'tags') ?? invalid(`tags is required: given nothing, expected a map of 1 to 50 tags`);
+    const tags = checkTags(input.tags, 'tags') ?? invalid(`tags is required: given nothing, expected a map of 1 to ${MAX_TAGS} tags`);
     return this.persistedRetag(requireString(input.resourceArn, 'resourceArn'), (current) => ({ ...current, ...tags }));
   }
 
@@ -549,7 +551,7 @@ export class LocalBatchEngine implements BatchApi {
   public async untagResource(input: batch.UntagResourceRequest): Promise<batch.UntagResourceResponse> {
     this.assertOpen();
     if (!Array.isArray(input.tagKeys) || input.tagKeys.length === 0) {
-      invalid(`tagKeys is required: given ${shown(input.tagKeys)}, expected a list of 1 to 50 tag keys`);
+      invalid(`tagKeys is required: given ${shown(input.tagKeys)}, expected a list of 1 to ${MAX_TAGS} tag keys`);
     }
     return this.persistedRetag(requireString(input.resourceArn, 'resourceArn'), (current) =>
       Object.fromEntries(Object.entries(current).filter(([key]) => !input.tagKeys!.includes(key))));

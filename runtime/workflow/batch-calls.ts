@@ -9,10 +9,11 @@ import {
 } from '@aws-sdk/client-batch';
 import { WorkflowConfigurationError } from './errors';
 import { BackoffOptions, callWithRetry, RateLimiter, RuntimeServices } from './retry';
+import { MAX_DESCRIBE_JOBS } from '../model/job-rules';
 import { JOIN_JOB_COMMAND, JOIN_JOB_IMAGE, JOIN_JOB_MEMORY_MIB } from '../model/join-jobs';
 
 /** Batch's limit of ids per DescribeJobs call. */
-export const DESCRIBE_BATCH_SIZE = 100;
+export const DESCRIBE_BATCH_SIZE = MAX_DESCRIBE_JOBS;
 
 /** How long one Batch request may take before it counts as lost, unless told otherwise. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;

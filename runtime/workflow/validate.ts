@@ -6,6 +6,7 @@
 import { MIN_CONTAINER_MEMORY_MIB } from '../model/container-resource-rules';
 import { environmentNameProblem } from '../model/environment-rules';
 import { ARRAY_SIZE_RANGE, MAX_JOB_DEPENDENCIES, NUM_NODES_RANGE } from '../model/job-rules';
+import { MAX_TAGS } from '../model/tag-rules';
 import {
   ATTEMPT_TIMEOUT_SECONDS_RANGE, EXIT_CODE_PATTERN, MAX_EVALUATE_ON_EXIT_RULES, REASON_PATTERN, RETRY_ACTION, RETRY_ATTEMPTS_RANGE,
 } from '../model/retry-rules';
@@ -159,8 +160,8 @@ function checkStep(name: string, raw: unknown, defaults: Record<string, unknown>
   }
   checkStringMap(raw, 'parameters', at, name, add);
   checkStringMap(raw, 'tags', at, name, add);
-  if (isRecord(raw.tags) && Object.keys(raw.tags).length > 50) {
-    add([...at, 'tags'], `step '${name}' has ${Object.keys(raw.tags).length} tags, Batch accepts at most 50`);
+  if (isRecord(raw.tags) && Object.keys(raw.tags).length > MAX_TAGS) {
+    add([...at, 'tags'], `step '${name}' has ${Object.keys(raw.tags).length} tags, Batch accepts at most ${MAX_TAGS}`);
   }
   for (const [key, min] of [['vcpus', 0.25], ['memoryMiB', MIN_CONTAINER_MEMORY_MIB], ['gpus', 0]] as const) {
     if (raw[key] !== undefined && !(typeof raw[key] === 'number' && raw[key] >= min)) {
