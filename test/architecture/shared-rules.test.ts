@@ -534,7 +534,10 @@ const SHARED_RULE_USES: SharedRuleUse[] = [
   { rule: 'scheduling priority', module: 'container-settings-rules', name: 'SCHEDULING_PRIORITY_RANGE', consumers: ['runtime/engine/resources.ts', 'runtime/engine/submit-request.ts'], copies: /9_?999/ },
   { rule: 'share identifier', module: 'fair-share-rules', name: 'isShareIdentifier', consumers: ['runtime/engine/scheduling-policies.ts'], copies: /\{1,255\}/ },
   { rule: 'weight factor', module: 'fair-share-rules', name: 'isWeightFactor', consumers: ['runtime/engine/scheduling-policies.ts'], copies: /999\.9999|0\.0001/ },
-  { rule: 'environment names', module: 'environment-rules', name: 'environmentNameProblem', consumers: ['runtime/workflow/validate.ts'] },
+  { rule: 'environment names', module: 'environment-rules', name: 'environmentNameProblem', consumers: ['runtime/workflow/validate.ts', 'runtime/engine/job-container.ts'] },
+  { rule: 'tags', module: 'tag-rules', name: 'MAX_TAGS', consumers: ['runtime/engine/errors.ts', 'runtime/engine/engine.ts', 'runtime/workflow/validate.ts'], copies: /\b50\b/ },
+  { rule: 'tags', module: 'tag-rules', name: 'tagProblem', consumers: ['runtime/engine/errors.ts'], copies: /\b128\b|\b256\b/ },
+  { rule: 'DescribeJobs ids', module: 'job-rules', name: 'MAX_DESCRIBE_JOBS', consumers: ['runtime/engine/engine.ts', 'runtime/workflow/batch-calls.ts'] },
 ];
 
 describe('each consumer imports the shared rule from runtime/model', () => {
