@@ -10,9 +10,11 @@ describe('dependencies', () => {
   });
 
   test('a job stays PENDING until its dependency SUCCEEDED, then runs', async () => {
-    // GIVEN
+    // GIVEN a dependency still running when the dependent is submitted (one that has already
+    // succeeded is a met dependency: its dependent goes straight to RUNNABLE)
     await fixture.define('ok', ['true']);
-    const first = await fixture.submit('first', 'ok');
+    await fixture.define('slow', ['sleep', '1']);
+    const first = await fixture.submit('first', 'slow');
     // WHEN
     const second = await fixture.submit('second', 'ok', { dependsOn: [{ jobId: first }] });
     await fixture.waitFor(second);
