@@ -5,8 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ManagedEc2ComputeOptions } from './managed-compute-options';
 import { markChecksAttached } from './private/checks-attached';
-import { managedEc2L2Props, managedEc2OptionErrors } from './private/managed-compute';
-import { allowNodeToNode } from './private/node-to-node';
+import { completeManagedEc2Compute, managedEc2L2Props } from './private/managed-compute';
 import { warnOnReplacementTraps } from './private/replacement-warnings';
 import { addChecks, computeCheck } from './private/resource-checks';
 import { sharedInstanceRole } from './private/shared-roles';
@@ -62,16 +61,7 @@ export class Ec2Compute extends batch.ManagedEc2EcsComputeEnvironment {
       instanceRole: props.instanceRole ?? sharedInstanceRole(scope),
     });
     this.architecture = props.architecture ?? CpuArchitecture.X86_64;
-    this.allowsNodeToNodeTraffic = props.allowNodeToNodeTraffic ?? (!props.spot && !props.securityGroups);
-    if (this.allowsNodeToNodeTraffic) allowNodeToNode(this.securityGroups, !props.securityGroups);
-    Tags.of(this).add(BatchkitTags.COMPONENT, 'compute-environment');
-    const cfn = this.node.defaultChild as batch.CfnComputeEnvironment;
-    markChecksAttached(cfn);
-    addChecks(this, () => {
-      const findings = computeCheck(cfn);
-      return { errors: [...findings.errors, ...managedEc2OptionErrors(id, props, this)], warnings: findings.warnings };
-    });
-    warnOnReplacementTraps(this);
+    this.allowsNodeToNodeTraffic = completeManagedEc2Compute(this, id, props);
   }
 }
 

@@ -1,4 +1,4 @@
-import { Tags, Token } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,13 +6,8 @@ import { Construct } from 'constructs';
 import { kubernetesNamespaceProblem } from '../runtime/model/eks-rules';
 import { CpuArchitecture } from './compute';
 import { ManagedEc2ComputeOptions } from './managed-compute-options';
-import { markChecksAttached } from './private/checks-attached';
 import { sharedEksInstanceRole } from './private/eks-instance-role';
-import { managedEc2L2Props, managedEc2OptionErrors } from './private/managed-compute';
-import { allowNodeToNode } from './private/node-to-node';
-import { warnOnReplacementTraps } from './private/replacement-warnings';
-import { addChecks, computeCheck } from './private/resource-checks';
-import { BatchkitTags } from './tags';
+import { completeManagedEc2Compute, managedEc2L2Props } from './private/managed-compute';
 
 /** Properties of an {@link EksCompute}. */
 export interface EksComputeProps extends ManagedEc2ComputeOptions {
@@ -76,20 +71,12 @@ export class EksCompute extends batch.ManagedEc2EksComputeEnvironment {
       instanceRole: props.instanceRole ?? sharedEksInstanceRole(scope),
     });
     this.architecture = props.architecture ?? CpuArchitecture.X86_64;
-    this.allowsNodeToNodeTraffic = props.allowNodeToNodeTraffic ?? (!props.spot && !props.securityGroups);
-    if (this.allowsNodeToNodeTraffic) allowNodeToNode(this.securityGroups, !props.securityGroups);
-    Tags.of(this).add(BatchkitTags.COMPONENT, 'compute-environment');
-    const cfn = this.node.defaultChild as batch.CfnComputeEnvironment;
-    markChecksAttached(cfn);
-    addChecks(this, () => {
-      const findings = computeCheck(cfn);
-      const errors = [...findings.errors, ...managedEc2OptionErrors(id, props, this), ...eksOptionErrors(this.node.path, props)];
-      const warnings = Token.isUnresolved(props.kubernetesNamespace)
+    this.allowsNodeToNodeTraffic = completeManagedEc2Compute(this, id, props, (findings) => ({
+      errors: [...findings.errors, ...eksOptionErrors(this.node.path, props)],
+      warnings: Token.isUnresolved(props.kubernetesNamespace)
         ? [...findings.warnings, `compute environment '${this.node.path}': skipped checks of kubernetesNamespace: not known at synth time (a token)`]
-        : findings.warnings;
-      return { errors, warnings };
-    });
-    warnOnReplacementTraps(this);
+        : findings.warnings,
+    }));
   }
 }
 

@@ -4,6 +4,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { computeArchitectures } from '../../runtime/model/placement';
 import type { ManagedEc2ComputeOptions } from '../managed-compute-options';
+import { markChecksAttached } from './checks-attached';
+import { allowNodeToNode } from './node-to-node';
+import { warnOnReplacementTraps } from './replacement-warnings';
+import { addChecks, computeCheck, type Findings } from './resource-checks';
 import { BatchkitTags } from '../tags';
 
 /*
@@ -77,4 +81,27 @@ export function managedEc2OptionErrors(id: string, props: ManagedEc2ComputeOptio
     if (offered.some((a) => a !== architecture)) errors.push(`compute environment '${id}' has architecture ${architecture} but its instance types offer ${offered.join(' and ')}`);
   }
   return errors;
+}
+
+/**
+ * What `Ec2Compute` and `EksCompute` do once their L2 exists: open node-to-node traffic (on-demand
+ * compute with its own security group, unless the props say otherwise), tag the component, attach
+ * the checks to the resource (the common ones, then `moreFindings`) and the replacement warnings.
+ * Returns whether node-to-node traffic is allowed.
+ */
+export function completeManagedEc2Compute(
+  compute: batch.ManagedEc2EcsComputeEnvironment | batch.ManagedEc2EksComputeEnvironment, id: string, props: ManagedEc2ComputeOptions,
+  moreFindings: (findings: Findings) => Findings = (findings) => findings,
+): boolean {
+  const allowsNodeToNodeTraffic = props.allowNodeToNodeTraffic ?? (!props.spot && !props.securityGroups);
+  if (allowsNodeToNodeTraffic) allowNodeToNode(compute.securityGroups, !props.securityGroups);
+  Tags.of(compute).add(BatchkitTags.COMPONENT, 'compute-environment');
+  const cfn = compute.node.defaultChild as batch.CfnComputeEnvironment;
+  markChecksAttached(cfn);
+  addChecks(compute, () => {
+    const findings = computeCheck(cfn);
+    return moreFindings({ errors: [...findings.errors, ...managedEc2OptionErrors(id, props, compute)], warnings: findings.warnings });
+  });
+  warnOnReplacementTraps(compute);
+  return allowsNodeToNodeTraffic;
 }
