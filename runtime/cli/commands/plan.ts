@@ -7,11 +7,11 @@
 import type { Command } from 'commander';
 import { LocalBatchEngine } from '../../engine';
 import { loadTemplate, type LoadedBatchResource } from '../../template/load-template';
-import { ConstructReferenceResolver, loadWorkflowFile, type ReferenceResolver } from '../../workflow';
+import { ConstructReferenceResolver, loadWorkflowFile } from '../../workflow';
 import { EXIT_OK, EXIT_USAGE } from '../exit-codes';
 import { createOutput, type Output } from '../output';
-import { lookUpPlanDocument, printPlanDocument, type PlanDocument } from '../plan-document';
-import { clientLookup, type ReferenceLookup } from '../plan-references';
+import { lookUpPlanDocument, printPlanDocument, type PlanDocument, type PlanTarget } from '../plan-document';
+import { clientLookup } from '../plan-references';
 import { addParamOption, parseParams, withRunParameters } from '../run-parameters';
 import { addTargetOptions, openTarget, targetSpecOf, type TargetFlags, type TargetSpec } from '../targets';
 
@@ -72,10 +72,7 @@ export async function planWorkflowFile(file: string, flags: PlanFlags, output: O
   return doc.problems.length > 0 ? EXIT_USAGE : EXIT_OK;
 }
 
-interface LookupTarget {
-  readonly description: string;
-  readonly resolver: ReferenceResolver;
-  readonly lookup: ReferenceLookup;
+interface LookupTarget extends PlanTarget {
   close(): Promise<void>;
 }
 
