@@ -87,6 +87,9 @@ describe('multi-node parallel jobs', () => {
       retryStrategy: { attempts: 3 },
     });
     const jobId = await fixture.submit('forever', 'forever');
+    // The job turns RUNNING when its main node runs, which is when its timeout is armed; with host
+    // processes node 1 may run before that, so waiting for node 1 alone could advance too early.
+    await fixture.waitFor(jobId, ['RUNNING']);
     await fixture.waitFor(`${jobId}#1`, ['RUNNING']);
     // WHEN
     clock.advance(60_000);
