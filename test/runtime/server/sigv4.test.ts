@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { BatchClient, DescribeJobsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-batch';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { startBatchServer, type RunningBatchServer } from '../../../runtime/server/server';
+import { verifySigV4, type SignedRequest } from '../../../runtime/server/sigv4-verifier';
 import { recordingApi, type RecordingApi } from './recording-api';
 
 const execFileAsync = promisify(execFile);
@@ -166,6 +167,53 @@ describe('batch server SigV4 verification', () => {
     // THEN
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ __type: 'IncompleteSignatureException', message: expect.stringMatching(/^Authorization header is not a SigV4/) });
+  });
+});
+
+describe('verifySigV4 against the AWS SDK signer', () => {
+  const SIGNING_DATE = new Date('2026-03-01T12:00:00Z');
+  // Requests whose canonical form exercises each rule: path encoded twice and dot segments,
+  // query sorting with repeated and reserved-character names, header whitespace folding, a
+  // signed payload hash, an empty body.
+  const REQUESTS: Array<{ name: string; path: string; query: Record<string, string | string[]>; headers?: Record<string, string>; body?: string }> = [
+    { name: 'a plain POST', path: '/v1/submitjob', query: {}, body: '{"jobName":"a"}' },
+    { name: 'an ARN in the path', path: `/v1/tags/${encodeURIComponent(QUEUE_ARN)}`, query: {} },
+    { name: 'dot segments and a trailing slash', path: '/v1/./a/../tags/', query: {} },
+    { name: 'repeated and reserved query names', path: '/v1/tags/x', query: { tagKeys: ['b*', "a'(x)", 'a!'], 'z-key': '', 'A~b': 'sp ace/+' } },
+    { name: 'folded header whitespace', path: '/v1/describejobs', query: {}, headers: { 'x-amz-meta-note': '  two   spaces\tand tab  ' }, body: '{}' },
+    { name: 'a signed payload hash', path: '/v1/describejobs', query: {}, headers: { 'x-amz-content-sha256': createHash('sha256').update('{"jobs":[]}').digest('hex') }, body: '{"jobs":[]}' },
+    { name: 'non-ASCII in path and body', path: `/v1/tags/${encodeURIComponent('arn:é/ü')}`, query: { 'ключ': 'значение' }, body: '{"n":"日本"}' },
+  ];
+
+  async function sdkSigned(request: (typeof REQUESTS)[number]): Promise<SignedRequest> {
+    const signer = new SignatureV4({ service: 'batch', region: 'eu-west-1', credentials: KEY, sha256: Sha256 });
+    const signed = await signer.sign({
+      method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: 4566, path: request.path, query: request.query,
+      headers: { host: '127.0.0.1:4566', 'content-type': 'application/json', ...request.headers }, body: request.body,
+    }, { signingDate: SIGNING_DATE });
+    const headers = Object.fromEntries(Object.entries(signed.headers).map(([name, value]) => [name.toLowerCase(), value]));
+    return { method: 'POST', rawPath: request.path, query: request.query, headers, body: Buffer.from(request.body ?? '') };
+  }
+
+  test.each(REQUESTS)('accepts $name as the SDK signed it', async (request) => {
+    // GIVEN
+    const signed = await sdkSigned(request);
+    // WHEN / THEN
+    await expect(verifySigV4(signed, { credentials: [KEY] }, SIGNING_DATE)).resolves.toBeUndefined();
+  });
+
+  test.each(REQUESTS)('refuses $name once its path, query or body changed', async (request) => {
+    // GIVEN
+    const signed = await sdkSigned(request);
+    const changed: SignedRequest[] = [
+      { ...signed, rawPath: `${signed.rawPath}x` },
+      { ...signed, query: { ...signed.query, extra: '1' } },
+      { ...signed, method: 'PUT' },
+    ];
+    // WHEN / THEN
+    for (const request of changed) {
+      await expect(verifySigV4(request, { credentials: [KEY] }, SIGNING_DATE)).rejects.toMatchObject({ errorType: 'InvalidSignatureException' });
+    }
   });
 });
 
