@@ -1,5 +1,5 @@
 /**
- * The `docker create` / `podman create` arguments for a job attempt, as ECS would configure the
+ * The `create` / `run` arguments (docker or podman) for a job attempt, as ECS would configure the
  * container for Batch: Batch's `command` is Docker's Cmd (after the image; nothing when the job
  * has none, so the image's CMD runs), the image's ENTRYPOINT is left alone, every variable is
  * passed with `-e`, vCPUs are CPU shares on EC2 and a hard cap on Fargate, memory is a hard limit.
@@ -65,6 +65,16 @@ export function containerCreateArgs(request: LaunchRequest, spec: ContainerLaunc
   }
   args.push(spec.image, ...request.command);
   return args;
+}
+
+/**
+ * The arguments after the CLI name: `run --cidfile <file> --name ... <image> [command...]`, attached
+ * (no `-d`) and kept afterwards (no `--rm`). Every option `create` takes means the same to `run`;
+ * the runtime writes the container's id to `cidFile` once the container exists.
+ */
+export function containerRunArgs(request: LaunchRequest, spec: ContainerLaunchSpec, settings: ContainerRunSettings, cidFile: string): string[] {
+  const [, ...options] = containerCreateArgs(request, spec, settings);
+  return ['run', '--cidfile', cidFile, ...options];
 }
 
 function resourceArgs(spec: ContainerLaunchSpec, settings: ContainerRunSettings): string[] {

@@ -2,6 +2,7 @@
  * The container launcher with the real podman: jobs run as containers of their image with
  * Batch's semantics (command as Cmd, ENTRYPOINT, variables, limits, volumes, reasons), are
  * stopped by timeouts and TerminateJob, and leave no container behind, even after a crash.
+ * Ended containers are removed shortly after their attempt ends (in batches), and by `close()`.
  */
 import type * as batch from '@aws-sdk/client-batch';
 import { spawn } from 'child_process';
@@ -33,6 +34,11 @@ async function defineContainer(engine: LocalBatchEngine, name: string, propertie
 
 function logOf(engine: LocalBatchEngine, jobId: string): string {
   return fs.readFileSync(engine.logFileFor(jobId)!, 'utf8');
+}
+
+/** Waits until no container of the job is left: they are removed shortly after their attempts end. */
+async function allRemoved(jobId: string): Promise<void> {
+  await eventually(() => containersLabelled(`batchkit.job-id=${jobId}`).length === 0, `the containers of ${jobId} to be removed`);
 }
 
 describe('jobs in podman containers', () => {
@@ -92,7 +98,7 @@ describe('jobs in podman containers', () => {
     expect(detail.status).toBe('FAILED');
     expect(detail.attempts!.map((attempt) => [attempt.container!.exitCode, attempt.statusReason])).toEqual([[3, CONTAINER_EXITED_REASON]]);
     expect(logOf(fixture.engine, jobId).split('\n').sort()).toEqual(['', 'err', 'out']);
-    expect(containersLabelled(`batchkit.job-id=${jobId}`)).toEqual([]);
+    await allRemoved(jobId);
   });
 
   test('a container past its memory limit is killed and the attempt says OutOfMemoryError', async () => {
@@ -153,6 +159,27 @@ describe('jobs in podman containers', () => {
     expect(logOf(fixture.engine, jobId)).toMatch(/^batchkit: CannotPullContainerError: /);
   });
 
+  test('fails with CannotCreateContainerError when the runtime cannot create the container, and with CannotStartContainerError when it cannot start it', async () => {
+    // GIVEN: a device the host lacks (refused at create), and a command the image lacks (refused at start)
+    await defineContainer(fixture.engine, 'nodevice', { command: ['true'], linuxParameters: { devices: [{ hostPath: '/dev/batchkit-missing-device' }] } });
+    await defineContainer(fixture.engine, 'nocommand', { command: ['/batchkit-missing-command'] });
+    // WHEN
+    const uncreated = await fixture.submit('nodevice', 'nodevice');
+    const unstarted = await fixture.submit('nocommand', 'nocommand');
+    const uncreatedDetail = await fixture.waitFor(uncreated);
+    const unstartedDetail = await fixture.waitFor(unstarted);
+    // THEN: the runtime's own message, and nothing left
+    expect(uncreatedDetail.status).toBe('FAILED');
+    expect(uncreatedDetail.attempts![0].statusReason).toBe(START_FAILED_REASON);
+    expect(uncreatedDetail.attempts![0].container!.reason).toMatch(/^CannotCreateContainerError: .*\/dev\/batchkit-missing-device: no such file or directory$/);
+    expect(logOf(fixture.engine, uncreated)).toMatch(/\nbatchkit: CannotCreateContainerError: /);
+    expect(unstartedDetail.status).toBe('FAILED');
+    expect(unstartedDetail.attempts![0].statusReason).toBe(START_FAILED_REASON);
+    expect(unstartedDetail.attempts![0].container!.reason).toMatch(/^CannotStartContainerError: .*batchkit-missing-command/);
+    await allRemoved(uncreated);
+    await allRemoved(unstarted);
+  });
+
   test('TerminateJob stops the container (SIGTERM, then SIGKILL) and removes it', async () => {
     // GIVEN: a container that ignores SIGTERM (sleep as PID 1)
     await defineContainer(fixture.engine, 'sleeper', { command: ['sleep', '30'] });
@@ -165,7 +192,7 @@ describe('jobs in podman containers', () => {
     expect(detail.status).toBe('FAILED');
     expect(detail.statusReason).toBe('no longer needed');
     expect(detail.attempts![0].container!.exitCode).toBe(137);
-    expect(containersLabelled(`batchkit.job-id=${jobId}`)).toEqual([]);
+    await allRemoved(jobId);
   });
 });
 
@@ -187,7 +214,7 @@ describe('timeouts of container jobs', () => {
       // THEN
       expect(detail.status).toBe('FAILED');
       expect(detail.statusReason).toBe(TIMEOUT_REASON);
-      expect(containersLabelled(`batchkit.job-id=${jobId}`)).toEqual([]);
+      await allRemoved(jobId);
     } finally {
       await fixture.engine.close();
     }
