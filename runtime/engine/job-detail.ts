@@ -10,8 +10,9 @@ import { effectiveContainer, resolveCommand } from './job-container';
 import type { AttemptRecord, JobRecord } from './job-record';
 
 /**
- * Where a response object may carry its own wire JSON (UTF-8 bytes), which a server then sends
- * unchanged. A registry symbol, so the server recognizes it without importing the engine.
+ * Where a response object may carry its own wire JSON (UTF-8 bytes, whole or as consecutive parts),
+ * which a server then sends unchanged. A registry symbol, so the server recognizes it without
+ * importing the engine.
  */
 export const WIRE_JSON: unique symbol = Symbol.for('batchkit.wireJson');
 

@@ -192,30 +192,53 @@ function createRequestHandler(options: BatchServerOptions, guards: RequestGuards
 }
 
 /**
- * Where a result may carry its wire JSON already serialized, as UTF-8 bytes (the local engine's
- * DescribeJobs does): the registry symbol the engine sets, so the server works in front of any `BatchApi`.
+ * Where a result may carry its wire JSON already serialized, as UTF-8 bytes, whole or in
+ * consecutive parts (the local engine's DescribeJobs does): the registry symbol the engine sets,
+ * so the server works in front of any `BatchApi`.
  */
 const WIRE_JSON = Symbol.for('batchkit.wireJson');
 
+/** A response body: text, bytes, or consecutive byte parts sent in order without being joined. */
+type Body = string | Uint8Array | readonly Uint8Array[];
+
 /** The SDK's response metadata is not part of the wire shape, if the api is itself an SDK client. */
-function serializeOutput(result: unknown): string | Uint8Array {
+function serializeOutput(result: unknown): Body {
   if (result === undefined || result === null) return '{}';
   const prepared = (result as { [WIRE_JSON]?: unknown })[WIRE_JSON];
-  if (prepared instanceof Uint8Array) return prepared;
+  if (prepared instanceof Uint8Array || (Array.isArray(prepared) && prepared.every((part) => part instanceof Uint8Array))) {
+    return prepared as Uint8Array | readonly Uint8Array[];
+  }
   const { $metadata: _metadata, ...output } = result as Record<string, unknown>;
   return JSON.stringify(output);
 }
 
-function send(res: ServerResponse, status: number, requestId: string, body: string | Uint8Array, extraHeaders: Readonly<Record<string, string>>, errorType?: string, contentType = 'application/json'): void {
+function send(res: ServerResponse, status: number, requestId: string, body: Body, extraHeaders: Readonly<Record<string, string>>, errorType?: string, contentType = 'application/json'): void {
   const headers: Record<string, string | number> = {
     ...extraHeaders,
     'content-type': contentType,
-    'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+    'content-length': bodyLength(body),
     'x-amzn-requestid': requestId,
   };
   if (errorType !== undefined) headers['x-amzn-errortype'] = errorType;
   res.writeHead(status, headers);
-  res.end(body);
+  if (typeof body === 'string' || body instanceof Uint8Array) {
+    res.end(body);
+    return;
+  }
+  // Corked: the head and every part leave in one writev once the response ends.
+  res.cork();
+  for (const part of body) {
+    res.write(part);
+  }
+  res.end();
+}
+
+function bodyLength(body: Body): number {
+  if (typeof body === 'string') return Buffer.byteLength(body);
+  if (body instanceof Uint8Array) return body.byteLength;
+  let length = 0;
+  for (const part of body) length += part.byteLength;
+  return length;
 }
 
 /** The region and account Logs ARNs name: the engine's, else the endpoint's region and the local engine's default account. */

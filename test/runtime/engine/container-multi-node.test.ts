@@ -6,7 +6,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import { containersLabelled, podman, requireContainerRuntime, TEST_IMAGE, WORKER_IMAGE } from './container-fixture';
-import { EngineFixture, openEngine } from './engine-fixture';
+import { EngineFixture, eventually, openEngine } from './engine-fixture';
 
 /**
  * The main node listens on one port per other node (5000 + its index) until each said hello, then
@@ -64,11 +64,10 @@ describe('multi-node jobs in podman containers', () => {
     const address = /^address=(.*)$/m.exec(fs.readFileSync(fixture.engine.logFileFor(`${jobId}#1`)!, 'utf8'))![1];
     expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     expect(address).not.toBe('127.0.0.1');
-    // AND: nothing is left, the job's network included
-    for (const node of [0, 1, 2]) {
-      expect(containersLabelled(`batchkit.job-id=${jobId}#${node}`)).toEqual([]);
-    }
-    expect(podman(['network', 'ls', '--format', '{{.Name}}']).split('\n')).not.toContain(`batchkit-${jobId.slice(0, 8)}`);
-    expect(spawnSync('podman', ['network', 'exists', `batchkit-${jobId.slice(0, 8)}`]).status).not.toBe(0);
+    // AND: nothing is left shortly after (ended containers are removed in batches, then their network)
+    const network = `batchkit-${jobId.slice(0, 8)}`;
+    await eventually(() => [0, 1, 2].every((node) => containersLabelled(`batchkit.job-id=${jobId}#${node}`).length === 0), `the containers of ${jobId} to be removed`);
+    await eventually(() => spawnSync('podman', ['network', 'exists', network]).status !== 0, `the network ${network} to be removed`);
+    expect(podman(['network', 'ls', '--format', '{{.Name}}']).split('\n')).not.toContain(network);
   });
 });
