@@ -10,7 +10,9 @@
  * jobs); the jobs' own CPU is not counted. A phase ends when the jobs it submitted have ended and
  * the server is idle again, so the scheduling, state writes and events of those jobs are counted in
  * the phase: per SubmitJob means the request and everything its job costs the server. moto
- * finishes its jobs in threads of its one process, counted the same way.
+ * finishes its jobs in threads of its one process, counted the same way. DescribeJobs asks for 100
+ * ended jobs, each of which was described once after it ended (a poller's steady state: a job's
+ * answer is rendered when it changes, which the SubmitJob phases count).
  *
  * Clients run in this process, warmed up first (V8 optimizes the SDK only after some thousand
  * calls): the client's CPU is not the server's. CPU time hardly moves with other load on the
@@ -38,7 +40,7 @@ import { createMotoServiceRole, startMoto } from '../test/runtime/server/moto';
 import { printBenchJson } from './bench-json';
 
 const SUBMITS = numberArg('--submits', 300);
-const DESCRIBES = numberArg('--describes', 60);
+const DESCRIBES = numberArg('--describes', 200);
 const WARM_UP_SUBMITS = 600;
 const CONCURRENT_CLIENTS = 16;
 const DESCRIBE_BATCH = 100;
@@ -67,7 +69,12 @@ function numberArg(name: string, fallback: number): number {
 
 /** User plus system CPU seconds of a process and its direct children (their own time, not their reaped children's), from /proc. */
 function serverCpuSeconds(pid: number): number {
-  let ticks = ownTicks(pid) ?? 0;
+  return ((ownTicks(pid) ?? 0) / CLOCK_TICKS_PER_SECOND) + childrenCpuSeconds(pid);
+}
+
+/** The direct children's part of `serverCpuSeconds` (the local server's: its launcher's helper). */
+function childrenCpuSeconds(pid: number): number {
+  let ticks = 0;
   for (const entry of readdirSync('/proc')) {
     if (/^\d+$/.test(entry) && parentOf(Number(entry)) === pid) {
       ticks += ownTicks(Number(entry)) ?? 0;
@@ -139,16 +146,26 @@ async function runCalls(clients: BatchClient[], count: number, call: (client: Ba
   }));
 }
 
-/** Server CPU microseconds per call of one phase, the jobs it submitted run to their end. */
-async function measure(endpoint: Endpoint, clients: BatchClient[], count: number, call: (client: BatchClient, i: number) => Promise<void>): Promise<number> {
-  await untilIdle(endpoint.pid);
-  const before = serverCpuSeconds(endpoint.pid);
-  await runCalls(clients, count, call);
-  await untilIdle(endpoint.pid);
-  return ((serverCpuSeconds(endpoint.pid) - before) / count) * 1e6;
+/** CPU microseconds per call of one phase: the server's in all, and its direct children's part. */
+interface PhaseCpu {
+  readonly perCall: number;
+  readonly childrenPerCall: number;
 }
 
-async function measureEndpoint(endpoint: Endpoint, jobIds: string[] = []): Promise<Record<Phase, number>> {
+/** Server CPU microseconds per call of one phase, the jobs it submitted run to their end. */
+async function measure(endpoint: Endpoint, clients: BatchClient[], count: number, call: (client: BatchClient, i: number) => Promise<void>): Promise<PhaseCpu> {
+  await untilIdle(endpoint.pid);
+  const before = serverCpuSeconds(endpoint.pid);
+  const childrenBefore = childrenCpuSeconds(endpoint.pid);
+  await runCalls(clients, count, call);
+  await untilIdle(endpoint.pid);
+  return {
+    perCall: ((serverCpuSeconds(endpoint.pid) - before) / count) * 1e6,
+    childrenPerCall: ((childrenCpuSeconds(endpoint.pid) - childrenBefore) / count) * 1e6,
+  };
+}
+
+async function measureEndpoint(endpoint: Endpoint, jobIds: string[] = []): Promise<Record<Phase, PhaseCpu>> {
   const one = [sdkClient(endpoint.url)];
   const many = Array.from({ length: CONCURRENT_CLIENTS }, () => sdkClient(endpoint.url));
   const submit = async (client: BatchClient, i: number) => {
@@ -164,9 +181,17 @@ async function measureEndpoint(endpoint: Endpoint, jobIds: string[] = []): Promi
     await runCalls(many, WARM_UP_SUBMITS, submit);
     await runCalls(one, WARM_UP_SUBMITS / 3, submit);
     await runCalls(many, DESCRIBES / 3, describe);
+    const submitJob1 = await measure(endpoint, one, SUBMITS, submit);
+    const submitJob16 = await measure(endpoint, many, SUBMITS, submit);
+    // Every job described once after it ended, as a poller that watched it finish has: both
+    // DescribeJobs phases then measure the same steady state, not the first one paying for the rest.
+    await untilIdle(endpoint.pid);
+    await runCalls(many, Math.ceil(jobIds.length / DESCRIBE_BATCH), async (client, i) => {
+      await client.send(new DescribeJobsCommand({ jobs: jobIds.slice(i * DESCRIBE_BATCH, (i + 1) * DESCRIBE_BATCH) }));
+    });
     const figures = {
-      'SubmitJob, 1 client': await measure(endpoint, one, SUBMITS, submit),
-      'SubmitJob, 16 clients': await measure(endpoint, many, SUBMITS, submit),
+      'SubmitJob, 1 client': submitJob1,
+      'SubmitJob, 16 clients': submitJob16,
       'DescribeJobs(100), 1 client': await measure(endpoint, one, DESCRIBES, describe),
       'DescribeJobs(100), 16 clients': await measure(endpoint, many, DESCRIBES, describe),
     };
@@ -288,15 +313,18 @@ async function main(): Promise<void> {
   }
 }
 
-function report(ours: Record<Phase, number>, theirs: Record<Phase, number>, bare: Record<Phase, number>): void {
+function report(oursCpu: Record<Phase, PhaseCpu>, theirsCpu: Record<Phase, PhaseCpu>, bareCpu: Record<Phase, PhaseCpu>): void {
+  const perCall = (cpu: Record<Phase, PhaseCpu>) => Object.fromEntries(Object.entries(cpu).map(([phase, { perCall: value }]) => [phase, value])) as Record<Phase, number>;
+  const [ours, theirs, bare] = [perCall(oursCpu), perCall(theirsCpu), perCall(bareCpu)];
   console.log(`server CPU per call (user + system from /proc, us): ${SUBMITS} SubmitJob and ${DESCRIBES} DescribeJobs of ${DESCRIBE_BATCH} ids per phase,`
     + ` through @aws-sdk/client-batch; local: batchkit local serve (data dir on disk, process launcher, SigV4 verified, ENABLED compute environment, jobs run \`true\`)`);
   console.log('floor: a bare Node http server answering a fixed body (DescribeJobs: the local server\'s recorded answer), no jobs; no server can spend less per call here');
-  console.log(`${'phase'.padEnd(32)} ${'local server'.padStart(13)} ${'moto_server'.padStart(12)} ${'floor'.padStart(8)} ${'moto / local'.padStart(13)}`);
+  console.log('local helper: the part of the local server\'s figure spent by its launcher\'s helper process (starting and reaping the jobs)');
+  console.log(`${'phase'.padEnd(32)} ${'local server'.padStart(13)} ${'local helper'.padStart(13)} ${'moto_server'.padStart(12)} ${'floor'.padStart(8)} ${'moto / local'.padStart(13)}`);
   const phases = Object.keys(ours) as Phase[];
   for (const phase of phases) {
-    console.log(`${phase.padEnd(32)} ${ours[phase].toFixed(0).padStart(13)} ${theirs[phase].toFixed(0).padStart(12)} ${bare[phase].toFixed(0).padStart(8)}`
-      + ` ${(theirs[phase] / ours[phase]).toFixed(1).padStart(12)}x`);
+    console.log(`${phase.padEnd(32)} ${ours[phase].toFixed(0).padStart(13)} ${oursCpu[phase].childrenPerCall.toFixed(0).padStart(13)} ${theirs[phase].toFixed(0).padStart(12)}`
+      + ` ${bare[phase].toFixed(0).padStart(8)} ${(theirs[phase] / ours[phase]).toFixed(1).padStart(12)}x`);
   }
   printBenchJson('server-cpu', [
     ...phases.map((phase) => ({
