@@ -39,15 +39,21 @@ CREATE TABLE IF NOT EXISTS job_states (job_id TEXT PRIMARY KEY, state TEXT NOT N
 /** The engine's database: a file under the data directory, or `:memory:`. */
 export class EngineStore {
   /**
-   * Opens (or creates) the database. When SQLite cannot (no room for its `-shm` file, a
-   * read-only directory, a damaged file), an `EngineConfigurationError` names the file and the cause.
+   * Opens (or creates) the database and keeps it locked until `close()`: one engine per data
+   * directory. When SQLite cannot (another engine holds it, a read-only directory, no room, a
+   * damaged file), an `EngineConfigurationError` names the file and the cause.
    */
   public static open(file: string): EngineStore {
     try {
       return new EngineStore(file);
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+        throw new EngineConfigurationError(`cannot open the engine database ${file}: another engine has it open (a running \`batchkit local serve\`, `
+          + '`batchkit run --local` or program on the same data directory); expected a data directory no other engine uses: '
+          + 'stop that engine, or give this one another data directory');
+      }
       throw new EngineConfigurationError(`cannot open the engine database ${file} (${storageErrorCause(error)}): `
-        + 'expected a data directory the engine can write, with room for the database and its -wal and -shm files');
+        + 'expected a data directory the engine can write, with room for the database and its -wal file');
     }
   }
 
@@ -66,11 +72,18 @@ export class EngineStore {
     }
     this.db = new Database(file);
     try {
+      // One engine per database: two would both schedule, and run, the same jobs. The exclusive
+      // lock is taken at once and held until close (the kernel drops it when the process dies, so a
+      // crashed engine does not hold it); a second engine waits briefly, then is refused. Held
+      // locks also spare each transaction its locking calls, and keep the WAL's index in memory
+      // rather than in a shared -shm file.
+      this.db.pragma('locking_mode = EXCLUSIVE');
       this.db.pragma('journal_mode = WAL');
       // NORMAL: a commit is in the WAL file before the engine answers, so it survives the process
       // being killed; only a power loss or kernel crash can lose the last transactions.
       this.db.pragma('synchronous = NORMAL');
       this.db.exec(SCHEMA);
+      this.db.exec('BEGIN EXCLUSIVE; COMMIT');
     } catch (error) {
       this.db.close();
       throw error;

@@ -163,17 +163,24 @@ describe('the local server on a full disk', () => {
     }
   });
 
-  test('fails to open with an EngineConfigurationError naming the database and the cause when SQLite cannot open it; local serve exits 2 with a message, not a stack', async () => {
-    // GIVEN: a data directory closed cleanly (SQLite removed its -wal and -shm files), then the disk fills
+  test('a data directory closed cleanly opens on a full disk read-only (reads served, changes refused with the cause); local serve exits 2 with a message, not a stack', async () => {
+    // GIVEN: a data directory closed cleanly (SQLite removed its -wal file), then the disk fills
     const dataDir = path.join(disk, 'closed');
-    await (await LocalBatchEngine.open({ dataDir, launcher: new HostProcessLauncher() })).close();
+    const first = await LocalBatchEngine.open({ dataDir, launcher: new HostProcessLauncher() });
+    await first.createComputeEnvironment({ computeEnvironmentName: 'ce', type: 'UNMANAGED' });
+    await first.close();
     fill();
     try {
-      // WHEN it is opened again THEN SQLite cannot create its -shm file, and the error says so
-      await expect(LocalBatchEngine.open({ dataDir, launcher: new HostProcessLauncher() })).rejects.toMatchObject({
-        name: 'EngineConfigurationError',
-        message: expect.stringMatching(/^cannot open the engine database .*closed\/engine\.sqlite \(SQLITE_\w+: [^)]+\): expected a data directory the engine can write/),
-      });
+      // WHEN it is opened again THEN it serves what it holds and refuses a change, saying why
+      const engine = await LocalBatchEngine.open({ dataDir, launcher: new HostProcessLauncher() });
+      try {
+        expect((await engine.describeComputeEnvironments({})).computeEnvironments!.map((ce) => ce.computeEnvironmentName)).toEqual(['ce']);
+        await expect(engine.createJobQueue({ jobQueueName: 'q', priority: 1, computeEnvironmentOrder: [{ order: 1, computeEnvironment: 'ce' }] }))
+          .rejects.toMatchObject({ name: 'ServerException', message: expect.stringMatching(REFUSED) });
+        expect((await engine.describeJobQueues({})).jobQueues).toEqual([]);
+      } finally {
+        await engine.close();
+      }
       // and `local serve` says why it cannot start, without a stack (it cannot even write its lock file)
       const cli = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, 'local', 'serve', '--port', '0', '--data-dir', dataDir],
         { encoding: 'utf8', env: { ...process.env, TS_NODE_SWC: 'true' }, timeout: 30_000 });

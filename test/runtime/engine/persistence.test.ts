@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { HOST_TERMINATED_REASON } from '../../../runtime/engine/engine';
+import { HOST_TERMINATED_REASON, LocalBatchEngine } from '../../../runtime/engine/engine';
 import { eventually, EngineFixture, openEngine, WAIT_FOR_GATE, isProcessAlive } from './engine-fixture';
 
 describe('persistence', () => {
@@ -128,7 +128,8 @@ describe('persistence', () => {
   });
 
   test('a crashed engine process loses no accepted job: the running attempt is ended, its orphan killed, and the job retried', async () => {
-    // GIVEN: an engine in another process, killed with SIGKILL while its job runs
+    // GIVEN: an engine in another process, killed with SIGKILL while its job runs; while it ran,
+    // a second engine on its data directory was refused (two would run the same jobs)
     const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, 'crashing-engine.ts'), dataDir], {
       env: { ...process.env, TS_NODE_SWC: 'true' },
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -138,6 +139,8 @@ describe('persistence', () => {
     const pidFile = path.join(dataDir, 'job.pid');
     try {
       await eventually(() => output.includes('\n') && fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').endsWith('\n'), 'the job to run in the other engine', 20_000);
+      await expect(LocalBatchEngine.open({ dataDir })).rejects.toThrow(
+        `cannot open the engine database ${path.join(dataDir, 'engine.sqlite')}: another engine has it open`);
     } finally {
       child.kill('SIGKILL');
     }
