@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS job_specs (job_id TEXT PRIMARY KEY, seq INTEGER NOT N
 CREATE TABLE IF NOT EXISTS job_states (job_id TEXT PRIMARY KEY, state TEXT NOT NULL);
 `;
 
+/** How long opening waits for another engine to let go of the database before refusing. */
+const OPEN_WAIT_MS = 5_000;
+
 /** The engine's database: a file under the data directory, or `:memory:`. */
 export class EngineStore {
   /**
@@ -70,7 +73,7 @@ export class EngineStore {
     if (file !== ':memory:') {
       preparePrivateDatabase(file);
     }
-    this.db = new Database(file);
+    this.db = new Database(file, { timeout: OPEN_WAIT_MS });
     try {
       // One engine per database: two would both schedule, and run, the same jobs. The exclusive
       // lock is taken at once and held until close (the kernel drops it when the process dies, so a
