@@ -91,12 +91,14 @@ describe('a workflow on the local engine, through the SDK', () => {
   });
 
   test('terminates the rest of the run at the first failure with cancel-run', async () => {
-    // GIVEN: a slow independent branch that would run for a minute
+    // GIVEN: a slow independent branch that would run for a minute; `broken` fails after a second,
+    // once every step is submitted (failing at once, it could end the run before `after` was
+    // submitted, leaving it NOT_SUBMITTED rather than cancelled)
     const workflow = defineWorkflow({
       name: 'cancelling',
       defaults: { jobQueue: local.queue, jobDefinition: local.shellJobDefinition },
       steps: {
-        broken: { command: ['sh', '-c', 'exit 1'] },
+        broken: { command: ['sh', '-c', 'sleep 1; exit 1'] },
         slow: { command: ['sh', '-c', 'sleep 60'] },
         after: { dependsOn: ['slow'] },
       },
